@@ -1,1 +1,11 @@
-export {};
+export * from './clock.js';
+export * from './conditions.js';
+export * from './faults.js';
+export * from './http-server.js';
+export * from './issuers/circleci.js';
+export * from './issuers/gce-metadata.js';
+export * from './issuers/github.js';
+export * from './issuers/gitlab.js';
+export * from './issuers/issuer.js';
+export * from './keys.js';
+export * from './verify.js';

@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { base64Forms, SecretRegistry } from './redact.js';
+
+const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
+
+describe('SecretRegistry', () => {
+  it('redacts the raw value', () => {
+    const r = new SecretRegistry();
+    r.add(SECRET);
+    expect(r.redact(`key=${SECRET};`)).toBe('key=***;');
+  });
+
+  it('redacts every line of a multi-line secret on its own', () => {
+    const r = new SecretRegistry();
+    r.add('-----BEGIN KEY-----\nMIIBVgIBADANBgkq\nhkiG9w0BAQEFAASC\n-----END KEY-----');
+    expect(r.redact('line: hkiG9w0BAQEFAASC')).toBe('line: ***');
+  });
+
+  it('redacts URL-encoded, form-encoded and JSON-escaped forms', () => {
+    const r = new SecretRegistry();
+    const s = 'p@ss w/"quote"&more';
+    r.add(s);
+    expect(r.redact(`u=${encodeURIComponent(s)}`)).toBe('u=***');
+    expect(r.redact(`u=${encodeURIComponent(s).replace(/%20/g, '+')}`)).toBe('u=***');
+    expect(r.redact(JSON.stringify({ s }))).toBe('{"s":"***"}');
+  });
+
+  it('redacts the secret inside a larger base64 blob at every alignment', () => {
+    const r = new SecretRegistry();
+    r.add(SECRET);
+    for (const prefix of ['', 'a', 'ab', 'abc', 'user:']) {
+      const blob = Buffer.from(`${prefix}${SECRET}tail`).toString('base64');
+      expect(r.contains(blob), `prefix ${JSON.stringify(prefix)}`).toBe(true);
+    }
+  });
+
+  it('tells listeners about every form, replaying earlier ones', () => {
+    const r = new SecretRegistry();
+    r.add(SECRET);
+    const seen: string[] = [];
+    r.onSecret((v) => seen.push(v));
+    expect(seen).toContain(SECRET);
+    r.add('another-secret-value');
+    expect(seen).toContain('another-secret-value');
+  });
+
+  it('does not mask values too short to mask safely, and counts them', () => {
+    const r = new SecretRegistry();
+    r.add('ab');
+    expect(r.redact('ab cd')).toBe('ab cd');
+    expect(r.tooShort).toBe(1);
+  });
+
+  it('base64Forms includes the plain encoding', () => {
+    expect(base64Forms('hello world')).toContain(Buffer.from('hello world').toString('base64'));
+  });
+
+  it('property: a registered secret never survives redaction in any surrounding text', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 4, maxLength: 60 }).filter((s) => s.trim().length >= 4),
+        fc.string(),
+        fc.string(),
+        (secret, before, after) => {
+          const r = new SecretRegistry();
+          r.add(secret);
+          const out = r.redact(`${before}${secret}${after}`);
+          expect(out.includes(secret)).toBe(false);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('property: base64 embedding is always caught', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 8, maxLength: 40 }).filter((s) => s.trim().length >= 8),
+        fc.string({ maxLength: 5 }),
+        (secret, prefix) => {
+          const r = new SecretRegistry();
+          r.add(secret);
+          expect(r.contains(Buffer.from(prefix + secret + 'zz').toString('base64'))).toBe(true);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * redact.ts: the secret registry. Every secret is registered the moment it exists; every line
+ * Federate prints and every error message passes through `redact`. Platforms with a masking API
+ * subscribe with `onSecret` so they are told too (GitHub's ::add-mask::).
+ */
+
+/** MIN_SECRET_LENGTH: shorter values cannot be masked without destroying logs; they are reported. */
+export const MIN_SECRET_LENGTH = 4;
+const REPLACEMENT = '***';
+
+function base64(bytes: Uint8Array): string {
+  let bin = '';
+  for (const b of bytes) bin += String.fromCharCode(b);
+  return btoa(bin);
+}
+
+/**
+ * base64Forms returns the runs of base64 text that appear whenever `value` is embedded, at any byte
+ * alignment, in a larger base64-encoded blob (basic auth headers, JSON files, docker configs).
+ */
+export function base64Forms(value: string): string[] {
+  const bytes = new TextEncoder().encode(value);
+  const forms = new Set<string>();
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = new Uint8Array(offset + bytes.length);
+    padded.set(bytes, offset);
+    const encoded = base64(padded).replace(/=+$/, '');
+    // Characters touched by the prefix or by the unknown suffix depend on surrounding bytes; drop them.
+    const start = offset === 0 ? 0 : Math.ceil((offset * 8) / 6);
+    const endBits = (offset + bytes.length) * 8;
+    const end = Math.floor(endBits / 6);
+    const core = encoded.slice(start, end);
+    if (core.length >= MIN_SECRET_LENGTH) {
+      forms.add(core);
+      forms.add(core.replace(/\+/g, '-').replace(/\//g, '_'));
+    }
+  }
+  // The exact, padded encodings too (a whole value base64-encoded on its own).
+  forms.add(base64(bytes));
+  return [...forms];
+}
+
+/** encodedForms lists every form of `value` a user could see it in: lines, URL-, JSON- and base64-encoded. */
+export function encodedForms(value: string): string[] {
+  const forms = new Set<string>([value]);
+  for (const line of value.split(/\r?\n/)) {
+    const t = line.trim();
+    if (t.length >= MIN_SECRET_LENGTH) forms.add(t);
+  }
+  forms.add(encodeURIComponent(value));
+  forms.add(encodeURIComponent(value).replace(/%20/g, '+')); // application/x-www-form-urlencoded
+  forms.add(JSON.stringify(value).slice(1, -1));
+  for (const f of base64Forms(value)) forms.add(f);
+  return [...forms].filter((f) => f.length >= MIN_SECRET_LENGTH);
+}
+
+/** SecretListener is told of each new secret form (a platform's masking API). */
+export type SecretListener = (value: string) => void;
+
+/** SecretRegistry holds every secret seen in this run and redacts them from text. */
+export class SecretRegistry {
+  readonly #forms = new Set<string>();
+  readonly #raw = new Set<string>();
+  readonly #listeners: SecretListener[] = [];
+  #pattern: RegExp | undefined;
+  /** tooShort counts secrets that could not be masked because they are shorter than MIN_SECRET_LENGTH. */
+  tooShort = 0;
+
+  /** add registers a secret and all of its encoded forms; returns the value for chaining. */
+  add(value: string): string {
+    if (typeof value !== 'string') throw new TypeError('SecretRegistry.add expects a string');
+    if (value.length === 0 || this.#raw.has(value)) return value;
+    this.#raw.add(value);
+    if (value.trim().length < MIN_SECRET_LENGTH) {
+      this.tooShort++;
+      return value;
+    }
+    for (const form of encodedForms(value)) {
+      if (this.#forms.has(form)) continue;
+      this.#forms.add(form);
+      this.#pattern = undefined;
+      for (const listener of this.#listeners) listener(form);
+    }
+    return value;
+  }
+
+  /** onSecret subscribes a masking API; it is replayed every form registered so far. */
+  onSecret(listener: SecretListener): void {
+    this.#listeners.push(listener);
+    for (const form of this.#forms) listener(form);
+  }
+
+  /** redact replaces every registered form in `text` with ***, longest first. */
+  redact(text: string): string {
+    if (this.#forms.size === 0 || text.length === 0) return text;
+    this.#pattern ??= new RegExp(
+      [...this.#forms]
+        .sort((a, b) => b.length - a.length)
+        .map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('|'),
+      'g',
+    );
+    return text.replace(this.#pattern, REPLACEMENT);
+  }
+
+  /** contains tells whether `text` holds any registered form (for leak checks). */
+  contains(text: string): boolean {
+    return this.redact(text) !== text;
+  }
+
+  /** values lists the raw secrets registered (for the leak scanner in tests). */
+  values(): string[] {
+    return [...this.#raw];
+  }
+}
