@@ -48,8 +48,11 @@ export interface ParseRunOptions {
   readonly exchanges?: unknown;
   /** platformAudience is the platform's own default audience (used only when a target has none). */
   readonly platformAudience?: string;
-  /** strictUnknown reports given inputs no target reads (off where every input is always passed). */
-  readonly strictUnknown?: boolean;
+  /**
+   * strictInputs reports given inputs that no target reads: `true` for all of them, or a set naming
+   * the ones the user typed (CLI flags), leaving inherited FEDERATE_* variables alone.
+   */
+  readonly strictInputs?: boolean | ReadonlySet<string>;
 }
 
 const ID = /^[a-z][a-z0-9-]{0,31}$/;
@@ -70,7 +73,7 @@ function parseOne(
   reader: InputReader,
   opts: ParseRunOptions,
   defaults: { exportEnv: boolean },
-  strictUnknown: boolean,
+  strict: boolean | ReadonlySet<string>,
 ): ExchangeConfig | undefined {
   const names = Object.keys(opts.targets);
   const targetName = reader.oneOf('target', names, {
@@ -85,10 +88,10 @@ function parseOne(
   if (targetName === undefined) return undefined;
   const target = opts.targets[targetName] as Target<unknown>;
   const options = target.parse(reader, opts.env);
-  if (strictUnknown) {
+  if (strict !== false) {
     const common = new Set<string>(COMMON_INPUTS);
     for (const input of reader.unread()) {
-      if (!common.has(input))
+      if (!common.has(input) && (strict === true || strict.has(input)))
         reader.problem(
           input,
           'ERR_CONFIG_UNKNOWN_INPUT',
@@ -154,7 +157,7 @@ export function parseRunConfig(raw: RawInputs, opts: ParseRunOptions): RunConfig
     }
   } else {
     const reader = new InputReader(raw, { issues });
-    const one = parseOne(reader, opts, { exportEnv }, opts.strictUnknown ?? false);
+    const one = parseOne(reader, opts, { exportEnv }, opts.strictInputs ?? false);
     if (one) exchanges.push(one);
   }
 

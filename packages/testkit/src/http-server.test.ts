@@ -90,7 +90,13 @@ describe('startServer', () => {
 describe('fault queue', () => {
   it('status faults fire `times` times, then the handler answers', async () => {
     const s = await ok();
-    s.faults.add({ kind: 'status', status: 503, times: 2, body: '{"error":"slow_down"}', headers: { 'retry-after': '1' } });
+    s.faults.add({
+      kind: 'status',
+      status: 503,
+      times: 2,
+      body: '{"error":"slow_down"}',
+      headers: { 'retry-after': '1' },
+    });
     const first = await fetch(`${s.url}/t`);
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('1');
@@ -137,7 +143,9 @@ describe('fault queue', () => {
   });
 
   it('malformed sends 200 with a truncated body in the handler content type', async () => {
-    server = await startServer((_req, res) => sendJson(res, 401, { error: 'invalid_grant', detail: 'x'.repeat(40) }));
+    server = await startServer((_req, res) =>
+      sendJson(res, 401, { error: 'invalid_grant', detail: 'x'.repeat(40) }),
+    );
     server.faults.add({ kind: 'malformed' });
     const res = await fetch(`${server.url}/t`);
     expect(res.status).toBe(200);

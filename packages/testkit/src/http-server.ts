@@ -165,6 +165,8 @@ function truncateResponse(res: ServerResponse): void {
     return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
   };
   const realEnd = res.end.bind(res);
+  const realWriteHead = res.writeHead;
+  const realWrite = res.write;
   res.writeHead = ((_status: number, a?: unknown, b?: unknown) => {
     const headers = (typeof a === 'object' && a !== null ? a : b) as Record<string, unknown> | undefined;
     if (headers && !Array.isArray(headers)) {
@@ -182,6 +184,9 @@ function truncateResponse(res: ServerResponse): void {
   res.end = ((chunk?: unknown) => {
     const buf = toBuffer(chunk);
     if (buf) chunks.push(buf);
+    // Node's implicit header path calls this.writeHead, so the originals must be back before sending.
+    res.writeHead = realWriteHead;
+    res.write = realWrite;
     const full = Buffer.concat(chunks);
     const cut = full.length > 1 ? full.subarray(0, Math.floor(full.length / 2)) : Buffer.from('{"');
     res.statusCode = 200;

@@ -22,7 +22,7 @@ export interface TrustedIssuer {
 }
 
 /** AudienceCheck is an allowed audience, a list of them (any one suffices), or a predicate. */
-export type AudienceCheck = string | string[] | ((aud: string[]) => boolean);
+export type AudienceCheck = string | readonly string[] | ((aud: string[]) => boolean);
 
 /** VerifyOptions configures verifyJwt. */
 export interface VerifyOptions {
