@@ -21,7 +21,8 @@ export function audienceList(aud: unknown): string[] {
 /** detectPlatform names the CI platform that minted a token, from `iss` first and claim shape second. */
 export function detectPlatform(claims: Claims): Platform {
   const iss = typeof claims['iss'] === 'string' ? claims['iss'] : '';
-  if (iss === GITHUB_ISSUER || iss.startsWith(`${GITHUB_ISSUER}/`) || /\/_services\/token$/.test(iss)) return 'github';
+  if (iss === GITHUB_ISSUER || iss.startsWith(`${GITHUB_ISSUER}/`) || /\/_services\/token$/.test(iss))
+    return 'github';
   if (iss.startsWith(CIRCLECI_ISSUER_PREFIX)) return 'circleci';
   if (iss === GOOGLE_ISSUER || iss === 'accounts.google.com') return 'google';
   if ('project_path' in claims && 'namespace_id' in claims && 'pipeline_source' in claims) return 'gitlab';
@@ -96,12 +97,17 @@ export function awsClaimValue(claims: Claims, suffix: string, iss: string): unkn
 
 /** celAccessor spells a claim for a CEL expression over `assertion`. */
 export function celAccessor(claim: string): string {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(claim) ? `assertion.${claim}` : `assertion['${claim.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(claim)
+    ? `assertion.${claim}`
+    : `assertion['${claim.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
 }
 
 /** gcpAttributeName derives a legal GCP custom attribute name (`[a-z0-9_]`, ≤ 100 chars) from a claim. */
 export function gcpAttributeName(claim: string): string {
-  const base = claim.replace(/^oidc\.circleci\.com\//, '').toLowerCase().replace(/[^a-z0-9_]/g, '_');
+  const base = claim
+    .replace(/^oidc\.circleci\.com\//, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_');
   return base.slice(0, 100) || 'claim';
 }
 

@@ -2,12 +2,15 @@
  * globToRegExp compiles an AWS-style pattern: `*` is any run of characters (also `/`), `?` exactly one
  * character, everything else literal. Anchored at both ends.
  */
-export function globToRegExp(pattern: string, options: { ignoreCase?: boolean; question?: boolean } = {}): RegExp {
+export function globToRegExp(
+  pattern: string,
+  options: { ignoreCase?: boolean; question?: boolean } = {},
+): RegExp {
   let src = '';
   for (const ch of pattern) {
     if (ch === '*') src += '[\\s\\S]*';
     else if (ch === '?' && options.question !== false) src += '[\\s\\S]';
-    else src += ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+    else src += ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
   }
   return new RegExp(`^${src}$`, options.ignoreCase ? 'iu' : 'u');
 }

@@ -55,7 +55,11 @@ export interface TokenInspection {
 
 function timeClaim(value: unknown, nowSec: number): TimeClaim | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
-  return { epoch: value, iso: new Date(value * 1000).toISOString(), secondsFromNow: Math.round(value - nowSec) };
+  return {
+    epoch: value,
+    iso: new Date(value * 1000).toISOString(),
+    secondsFromNow: Math.round(value - nowSec),
+  };
 }
 
 function str(value: unknown): string | undefined {
@@ -83,7 +87,11 @@ export function conditionKeysFor(claims: Claims, platform: Platform = detectPlat
     aws: {
       providerKey,
       principal: awsProviderArn(iss, '<account-id>'),
-      keys: awsClaims.map((claim) => ({ claim, key: `${providerKey}:${claim}`, testable: testable.includes(claim) })),
+      keys: awsClaims.map((claim) => ({
+        claim,
+        key: `${providerKey}:${claim}`,
+        testable: testable.includes(claim),
+      })),
     },
     gcp: {
       subjectMapping: 'google.subject=assertion.sub',

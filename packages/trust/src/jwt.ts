@@ -66,7 +66,12 @@ export function decodeProtectedHeader(jwt: string): ProtectedHeader {
   return decodeJsonPart(splitCompact(jwt)[0], 'header') as ProtectedHeader;
 }
 
-type Params = { import: AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams; verify: unknown };
+// WebCrypto types derived from the global, so this file needs neither the DOM lib nor node:crypto.
+type Subtle = typeof crypto.subtle;
+type ImportAlg = Parameters<Subtle['importKey']>[2];
+type VerifyAlg = Parameters<Subtle['verify']>[0];
+type ImportedKey = Awaited<ReturnType<Subtle['importKey']>>;
+type Params = { import: ImportAlg; verify: VerifyAlg };
 
 function algParams(alg: string): Params {
   const hash = `SHA-${alg.slice(2)}`;
@@ -74,13 +79,17 @@ function algParams(alg: string): Params {
     return { import: { name: 'RSASSA-PKCS1-v1_5', hash }, verify: { name: 'RSASSA-PKCS1-v1_5' } };
   }
   if (/^PS(256|384|512)$/.test(alg)) {
-    return { import: { name: 'RSA-PSS', hash }, verify: { name: 'RSA-PSS', saltLength: Number(alg.slice(2)) / 8 } };
+    return {
+      import: { name: 'RSA-PSS', hash },
+      verify: { name: 'RSA-PSS', saltLength: Number(alg.slice(2)) / 8 },
+    };
   }
   if (/^ES(256|384|512)$/.test(alg)) {
     const curve = alg === 'ES512' ? 'P-521' : `P-${alg.slice(2)}`;
     return { import: { name: 'ECDSA', namedCurve: curve }, verify: { name: 'ECDSA', hash } };
   }
-  if (alg === 'EdDSA' || alg === 'Ed25519') return { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } };
+  if (alg === 'EdDSA' || alg === 'Ed25519')
+    return { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } };
   // "none" and HMAC algorithms can never be right for a CI identity token verified with a public JWKS.
   throw new TrustError('ERR_TRUST_JWT_ALG', `unsupported or unsafe JWS algorithm "${alg}"`);
 }
@@ -94,16 +103,25 @@ export async function verifyJwsSignature(jwt: string, jwk: Jwk): Promise<boolean
   const alg = decodeProtectedHeader(jwt).alg;
   if (typeof alg !== 'string') throw new TrustError('ERR_TRUST_JWT_ALG', 'the token header has no "alg"');
   if (jwk.alg !== undefined && jwk.alg !== alg) {
-    throw new TrustError('ERR_TRUST_JWT_ALG', `the key is for "${String(jwk.alg)}" but the token uses "${alg}"`);
+    throw new TrustError(
+      'ERR_TRUST_JWT_ALG',
+      `the key is for "${String(jwk.alg)}" but the token uses "${alg}"`,
+    );
   }
   const params = algParams(alg);
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, k: _k, ...pub } = jwk;
-  let key: CryptoKey;
+  let key: ImportedKey;
   try {
-    key = await crypto.subtle.importKey('jwk', pub as JsonWebKey, params.import, false, ['verify']);
+    key = await crypto.subtle.importKey(
+      'jwk',
+      pub as never /* a JWK; the derived overload type cannot name it */,
+      params.import,
+      false,
+      ['verify'],
+    );
   } catch (cause) {
     throw new TrustError('ERR_TRUST_JWKS', `the JWKS key cannot be used for ${alg}`, { cause });
   }
   const data = new TextEncoder().encode(`${h}.${p}`);
-  return crypto.subtle.verify(params.verify as AlgorithmIdentifier, key, base64UrlDecode(s), data);
+  return crypto.subtle.verify(params.verify, key, base64UrlDecode(s), data);
 }

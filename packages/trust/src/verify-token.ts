@@ -1,6 +1,13 @@
 import { audienceList, type Clock } from './claims.js';
 import { TrustError, type TrustErrorCode } from './errors.js';
-import { decodeJwt, decodeProtectedHeader, type Jwk, type JwtPayload, type ProtectedHeader, verifyJwsSignature } from './jwt.js';
+import {
+  decodeJwt,
+  decodeProtectedHeader,
+  type Jwk,
+  type JwtPayload,
+  type ProtectedHeader,
+  verifyJwsSignature,
+} from './jwt.js';
 
 /** FetchLike is the slice of WHATWG fetch this module uses; inject the product's HTTP helper. */
 export type FetchLike = (
@@ -55,14 +62,23 @@ function discoveryUrl(iss: string): URL {
   return url;
 }
 
-async function getJson(fetch: FetchLike, url: string, what: string, code: TrustErrorCode): Promise<Record<string, unknown>> {
+async function getJson(
+  fetch: FetchLike,
+  url: string,
+  what: string,
+  code: TrustErrorCode,
+): Promise<Record<string, unknown>> {
   let res: Awaited<ReturnType<FetchLike>>;
   try {
     res = await fetch(url, { headers: { accept: 'application/json' }, redirect: 'follow' });
   } catch (cause) {
-    throw new TrustError(code, `fetching the ${what} at ${url} failed: ${(cause as Error)?.message ?? 'network error'}`, {
-      cause,
-    });
+    throw new TrustError(
+      code,
+      `fetching the ${what} at ${url} failed: ${(cause as Error)?.message ?? 'network error'}`,
+      {
+        cause,
+      },
+    );
   }
   if (!res.ok) throw new TrustError(code, `fetching the ${what} at ${url} returned HTTP ${res.status}`);
   let body: unknown;
@@ -99,10 +115,25 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
   try {
     header = decodeProtectedHeader(jwt);
     claims = decodeJwt(jwt);
-    checks.push({ name: 'decode', ok: true, detail: `alg ${String(header.alg)}, kid ${String(header.kid ?? '(none)')}` });
+    checks.push({
+      name: 'decode',
+      ok: true,
+      detail: `alg ${String(header.alg)}, kid ${String(header.kid ?? '(none)')}`,
+    });
   } catch (err) {
     checks.push(fail('decode', err));
-    for (const n of ['discovery', 'discovery-issuer', 'jwks', 'kid', 'signature', 'issuer', 'audience', 'expiry', 'not-before', 'issued-at'] as const) {
+    for (const n of [
+      'discovery',
+      'discovery-issuer',
+      'jwks',
+      'kid',
+      'signature',
+      'issuer',
+      'audience',
+      'expiry',
+      'not-before',
+      'issued-at',
+    ] as const) {
       checks.push(skip(n, 'the token does not decode'));
     }
     return checks;
@@ -112,7 +143,12 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
   // Signature chain: discovery → jwks → kid → signature. Each needs the one before.
   let keys: Jwk[] | undefined;
   if (iss === undefined) {
-    checks.push({ name: 'discovery', ok: false, detail: 'the token has no "iss" claim', code: 'ERR_TRUST_ISSUER' });
+    checks.push({
+      name: 'discovery',
+      ok: false,
+      detail: 'the token has no "iss" claim',
+      code: 'ERR_TRUST_ISSUER',
+    });
     checks.push(skip('discovery-issuer', 'no discovery document'));
   } else {
     let jwksUri: string | undefined;
@@ -131,7 +167,13 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
         });
       }
       if (typeof doc['jwks_uri'] === 'string') jwksUri = doc['jwks_uri'];
-      else checks.push({ name: 'jwks', ok: false, detail: 'discovery document has no jwks_uri', code: 'ERR_TRUST_JWKS' });
+      else
+        checks.push({
+          name: 'jwks',
+          ok: false,
+          detail: 'discovery document has no jwks_uri',
+          code: 'ERR_TRUST_JWKS',
+        });
     } catch (err) {
       checks.push(fail('discovery', err));
       checks.push(skip('discovery-issuer', 'no discovery document'));
@@ -139,7 +181,8 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
     if (jwksUri !== undefined) {
       try {
         const set = await getJson(options.fetch, jwksUri, 'JWKS', 'ERR_TRUST_JWKS');
-        if (!Array.isArray(set['keys'])) throw new TrustError('ERR_TRUST_JWKS', `the JWKS at ${jwksUri} has no "keys" array`);
+        if (!Array.isArray(set['keys']))
+          throw new TrustError('ERR_TRUST_JWKS', `the JWKS at ${jwksUri} has no "keys" array`);
         keys = set['keys'].filter((k): k is Jwk => k !== null && typeof k === 'object');
         checks.push({ name: 'jwks', ok: true, detail: `fetched ${jwksUri}: ${keys.length} key(s)` });
       } catch (err) {
@@ -154,8 +197,14 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
     checks.push(skip('kid', 'no JWKS'));
   } else {
     const candidates = keys.filter((k) => k.use === undefined || k.use === 'sig');
-    key = header.kid === undefined ? (candidates.length === 1 ? candidates[0] : undefined) : candidates.find((k) => k.kid === header.kid);
-    if (key) checks.push({ name: 'kid', ok: true, detail: `key ${String(key.kid ?? '(no kid)')} found in JWKS` });
+    key =
+      header.kid === undefined
+        ? candidates.length === 1
+          ? candidates[0]
+          : undefined
+        : candidates.find((k) => k.kid === header.kid);
+    if (key)
+      checks.push({ name: 'kid', ok: true, detail: `key ${String(key.kid ?? '(no kid)')} found in JWKS` });
     else {
       const known = candidates.map((k) => String(k.kid)).join(', ') || 'none';
       checks.push({
@@ -173,7 +222,12 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
       checks.push(
         ok
           ? { name: 'signature', ok: true, detail: `${String(header.alg)} signature verifies` }
-          : { name: 'signature', ok: false, detail: `${String(header.alg)} signature does not verify`, code: 'ERR_TRUST_JWT_SIGNATURE' },
+          : {
+              name: 'signature',
+              ok: false,
+              detail: `${String(header.alg)} signature does not verify`,
+              code: 'ERR_TRUST_JWT_SIGNATURE',
+            },
       );
     } catch (err) {
       checks.push(fail('signature', err));
@@ -182,7 +236,12 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
 
   // Claim checks need only the decoded token, so they run whatever happened above.
   if (options.expectedIssuer === undefined) {
-    checks.push({ name: 'issuer', ok: iss !== undefined, detail: iss ? `iss ${iss} (no expected issuer given)` : 'no "iss" claim', ...(iss ? {} : { code: 'ERR_TRUST_ISSUER' as const }) });
+    checks.push({
+      name: 'issuer',
+      ok: iss !== undefined,
+      detail: iss ? `iss ${iss} (no expected issuer given)` : 'no "iss" claim',
+      ...(iss ? {} : { code: 'ERR_TRUST_ISSUER' as const }),
+    });
   } else if (iss === options.expectedIssuer) {
     checks.push({ name: 'issuer', ok: true, detail: `iss equals ${iss}` });
   } else {
@@ -195,7 +254,12 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
   }
   const aud = audienceList(claims['aud']);
   if (options.expectedAudience === undefined) {
-    checks.push({ name: 'audience', ok: aud.length > 0, detail: `aud [${aud.join(', ')}] (no expected audience given)`, ...(aud.length ? {} : { code: 'ERR_TRUST_AUDIENCE' as const }) });
+    checks.push({
+      name: 'audience',
+      ok: aud.length > 0,
+      detail: `aud [${aud.join(', ')}] (no expected audience given)`,
+      ...(aud.length ? {} : { code: 'ERR_TRUST_AUDIENCE' as const }),
+    });
   } else if (aud.includes(options.expectedAudience)) {
     checks.push({ name: 'audience', ok: true, detail: `aud contains ${options.expectedAudience}` });
   } else {
@@ -208,16 +272,31 @@ export async function checkToken(jwt: string, options: CheckTokenOptions): Promi
   }
   const nowSec = options.now() / 1000;
   const exp = claims['exp'];
-  if (typeof exp !== 'number') checks.push({ name: 'expiry', ok: false, detail: 'no numeric "exp" claim', code: 'ERR_TRUST_EXPIRED' });
+  if (typeof exp !== 'number')
+    checks.push({ name: 'expiry', ok: false, detail: 'no numeric "exp" claim', code: 'ERR_TRUST_EXPIRED' });
   else if (nowSec > exp + skew) {
-    checks.push({ name: 'expiry', ok: false, detail: `expired ${Math.round(nowSec - exp)} s ago (skew ${skew} s)`, code: 'ERR_TRUST_EXPIRED' });
+    checks.push({
+      name: 'expiry',
+      ok: false,
+      detail: `expired ${Math.round(nowSec - exp)} s ago (skew ${skew} s)`,
+      code: 'ERR_TRUST_EXPIRED',
+    });
   } else checks.push({ name: 'expiry', ok: true, detail: `expires in ${Math.round(exp - nowSec)} s` });
-  for (const [name, claim] of [['not-before', 'nbf'], ['issued-at', 'iat']] as const) {
+  for (const [name, claim] of [
+    ['not-before', 'nbf'],
+    ['issued-at', 'iat'],
+  ] as const) {
     const v = claims[claim];
     if (v === undefined) checks.push({ name, ok: true, detail: `no "${claim}" claim` });
-    else if (typeof v !== 'number') checks.push({ name, ok: false, detail: `"${claim}" is not a number`, code: 'ERR_TRUST_NOT_YET_VALID' });
+    else if (typeof v !== 'number')
+      checks.push({ name, ok: false, detail: `"${claim}" is not a number`, code: 'ERR_TRUST_NOT_YET_VALID' });
     else if (v > nowSec + skew) {
-      checks.push({ name, ok: false, detail: `${claim} is ${Math.round(v - nowSec)} s in the future (skew ${skew} s); check the clock`, code: 'ERR_TRUST_NOT_YET_VALID' });
+      checks.push({
+        name,
+        ok: false,
+        detail: `${claim} is ${Math.round(v - nowSec)} s in the future (skew ${skew} s); check the clock`,
+        code: 'ERR_TRUST_NOT_YET_VALID',
+      });
     } else checks.push({ name, ok: true, detail: `${claim} ${Math.round(nowSec - v)} s ago` });
   }
   return checks;

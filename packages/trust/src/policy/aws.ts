@@ -68,7 +68,7 @@ function likeMatch(pattern: string, value: string): boolean {
     if (ch === '\u0000') re += `\\${p[++i]}`;
     else if (ch === '*') re += '[\\s\\S]*';
     else if (ch === '?') re += '[\\s\\S]';
-    else re += ch.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+    else re += ch.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
   }
   return new RegExp(`^${re}$`, 'u').test(value);
 }
@@ -116,14 +116,24 @@ function parseOperator(raw: string): ParsedOp {
 }
 
 /** One condition key test; returns [matched, explanation]. */
-function testCondition(op: ParsedOp, key: string, policyValues: string[], ctx: string[] | undefined, note: string): [boolean, string] {
-  const tokenText = ctx === undefined ? `token has no value${note}` : `token has ${ctx.length === 1 ? ctx[0] : show(ctx)}`;
+function testCondition(
+  op: ParsedOp,
+  key: string,
+  policyValues: string[],
+  ctx: string[] | undefined,
+  note: string,
+): [boolean, string] {
+  const tokenText =
+    ctx === undefined ? `token has no value${note}` : `token has ${ctx.length === 1 ? ctx[0] : show(ctx)}`;
   const head = `${op.raw} ${key} expected ${op.negated ? 'none of' : 'one of'} ${show(policyValues)}, ${tokenText}`;
   if (op.base === 'Null') {
     const wantAbsent = policyValues.some((p) => p.toLowerCase() === 'true');
     const absent = ctx === undefined || ctx.length === 0;
     const ok = wantAbsent === absent;
-    return [ok, `Null ${key} = ${wantAbsent}: key is ${absent ? 'absent' : 'present'}${note} → ${ok ? 'match' : 'no match'}`];
+    return [
+      ok,
+      `Null ${key} = ${wantAbsent}: key is ${absent ? 'absent' : 'present'}${note} → ${ok ? 'match' : 'no match'}`,
+    ];
   }
   if (ctx === undefined || ctx.length === 0) {
     // Missing keys: positive operators fail, negated ones pass, IfExists passes, ForAllValues passes
@@ -133,7 +143,11 @@ function testCondition(op: ParsedOp, key: string, policyValues: string[], ctx: s
     else if (op.set === 'ForAllValues') ok = true;
     else if (op.set === 'ForAnyValue') ok = false;
     else ok = op.negated;
-    const why = op.ifExists ? ' (IfExists: absent key passes)' : op.set === 'ForAllValues' ? ' (ForAllValues: absent key passes vacuously)' : '';
+    const why = op.ifExists
+      ? ' (IfExists: absent key passes)'
+      : op.set === 'ForAllValues'
+        ? ' (ForAllValues: absent key passes vacuously)'
+        : '';
     return [ok, `${head}${why} → ${ok ? 'match' : 'no match'}`];
   }
   const one = (v: string): boolean => {
@@ -145,7 +159,8 @@ function testCondition(op: ParsedOp, key: string, policyValues: string[], ctx: s
   else if (op.set === 'ForAnyValue') ok = ctx.some(one);
   // A plain negated operator on a multi-valued key requires that no value matches.
   else ok = op.negated ? ctx.every(one) : ctx.some(one);
-  const multi = op.set === undefined && ctx.length > 1 ? ' (multi-valued key without ForAnyValue/ForAllValues)' : '';
+  const multi =
+    op.set === undefined && ctx.length > 1 ? ' (multi-valued key without ForAnyValue/ForAllValues)' : '';
   return [ok, `${head}${multi} → ${ok ? 'match' : 'no match'}`];
 }
 
@@ -159,7 +174,11 @@ function actionMatches(patterns: unknown[], action: string): boolean {
  * Allow; no matching Allow is an implicit deny. Condition keys are matched case-insensitively,
  * values case-sensitively except the *IgnoreCase operators; claims AWS does not expose are absent.
  */
-export function evaluateAwsTrustPolicy(policy: unknown, claims: Claims, options: AwsEvaluateOptions = {}): AwsEvaluation {
+export function evaluateAwsTrustPolicy(
+  policy: unknown,
+  claims: Claims,
+  options: AwsEvaluateOptions = {},
+): AwsEvaluation {
   let doc = policy;
   if (typeof doc === 'string') {
     try {
@@ -182,14 +201,18 @@ export function evaluateAwsTrustPolicy(policy: unknown, claims: Claims, options:
     const lower = key.toLowerCase();
     const prefix = `${providerKey.toLowerCase()}:`;
     if (lower.startsWith(prefix)) {
-      const claim = key.slice(prefix.length);
+      // Condition key names are case-insensitive; map back to the claim's own spelling.
+      const claim =
+        testable.find((c) => c.toLowerCase() === key.slice(prefix.length).toLowerCase()) ??
+        key.slice(prefix.length);
       if (!testable.includes(claim)) {
         return { values: undefined, note: ` (AWS exposes no "${claim}" key for ${providerKey})` };
       }
       return { values: contextStrings(awsClaimValue(claims, claim, iss)), note: '' };
     }
     if (context.has(lower)) return { values: contextStrings(context.get(lower)), note: '' };
-    if (/^[^:]+\.[^:]+:/.test(key)) return { values: undefined, note: ` (key is for another provider than ${providerKey})` };
+    if (/^[^:]+\.[^:]+:/.test(key))
+      return { values: undefined, note: ` (key is for another provider than ${providerKey})` };
     return { values: undefined, note: ' (not in the request context given)' };
   };
 
@@ -204,16 +227,23 @@ export function evaluateAwsTrustPolicy(policy: unknown, claims: Claims, options:
       matched = false;
       reasons.push(`${label}: ${why}`);
     };
-    if (st['Effect'] !== 'Allow' && st['Effect'] !== 'Deny') no(`Effect ${JSON.stringify(st['Effect'])} is neither Allow nor Deny`);
+    if (st['Effect'] !== 'Allow' && st['Effect'] !== 'Deny')
+      no(`Effect ${JSON.stringify(st['Effect'])} is neither Allow nor Deny`);
 
     // Principal
     if ('NotPrincipal' in st) no('NotPrincipal is not supported in role trust policies');
     const principal = st['Principal'];
     if (principal === '*') reasons.push(`${label}: Principal "*" trusts every principal`);
     else {
-      const fed = principal !== null && typeof principal === 'object' ? (principal as Record<string, unknown>)['Federated'] : undefined;
+      const fed =
+        principal !== null && typeof principal === 'object'
+          ? (principal as Record<string, unknown>)['Federated']
+          : undefined;
       const feds = fed === undefined ? [] : asList(fed).map(String);
-      const want = providerKey === 'accounts.google.com' ? /^accounts\.google\.com$/ : /^arn:aws[a-z-]*:iam::(\d{12}):oidc-provider\/(.+)$/;
+      const want =
+        providerKey === 'accounts.google.com'
+          ? /^accounts\.google\.com$/
+          : /^arn:aws[a-z-]*:iam::(\d{12}):oidc-provider\/(.+)$/;
       const hit = feds.find((f) => {
         const m = want.exec(f);
         if (!m) return false;
@@ -221,14 +251,18 @@ export function evaluateAwsTrustPolicy(policy: unknown, claims: Claims, options:
         return options.accountId === undefined || m[1] === undefined || m[1] === options.accountId;
       });
       if (hit) reasons.push(`${label}: Principal.Federated ${hit} is the token's provider → match`);
-      else no(`Principal.Federated ${show(feds)} does not name the token's provider ${providerKey}${options.accountId ? ` in account ${options.accountId}` : ''} → no match`);
+      else
+        no(
+          `Principal.Federated ${show(feds)} does not name the token's provider ${providerKey}${options.accountId ? ` in account ${options.accountId}` : ''} → no match`,
+        );
     }
 
     // Action
     if ('NotAction' in st) {
       if (actionMatches(asList(st['NotAction']), action)) no(`NotAction excludes ${action} → no match`);
       else reasons.push(`${label}: NotAction does not exclude ${action} → match`);
-    } else if (actionMatches(asList(st['Action']), action)) reasons.push(`${label}: Action covers ${action} → match`);
+    } else if (actionMatches(asList(st['Action']), action))
+      reasons.push(`${label}: Action covers ${action} → match`);
     else no(`Action ${show(asList(st['Action']))} does not cover ${action} → no match`);
 
     // Conditions: AND across operators and keys, OR across the values of one key.

@@ -53,7 +53,16 @@ function tokenize(src: string): Tok[] {
         }
         if (ch === '\\') {
           const e = src[i + 1];
-          const map: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '`': '`', '?': '?' };
+          const map: Record<string, string> = {
+            n: '\n',
+            t: '\t',
+            r: '\r',
+            '\\': '\\',
+            "'": "'",
+            '"': '"',
+            '`': '`',
+            '?': '?',
+          };
           if (e !== undefined && e in map) {
             out += map[e];
             i += 2;
@@ -106,7 +115,11 @@ export function parseCel(src: string): CelNode {
   const peek = (): Tok => toks[p]!;
   const isOp = (v: string): boolean => peek().kind === 'op' && peek().value === v;
   const expect = (v: string): Tok => {
-    if (!isOp(v)) throw parseError(`expected "${v}" but found ${peek().kind === 'eof' ? 'end of input' : `"${peek().value}"`}`, peek().pos);
+    if (!isOp(v))
+      throw parseError(
+        `expected "${v}" but found ${peek().kind === 'eof' ? 'end of input' : `"${peek().value}"`}`,
+        peek().pos,
+      );
     return toks[p++]!;
   };
   const endOf = (): number => {
@@ -132,16 +145,21 @@ export function parseCel(src: string): CelNode {
     depth--;
     return cond;
   };
-  const binaryLevel = (ops: string[], next: () => CelNode, identOps: string[] = []) => (): CelNode => {
-    const start = peek().pos;
-    let left = next();
-    while ((peek().kind === 'op' && ops.includes(peek().value)) || (peek().kind === 'ident' && identOps.includes(peek().value))) {
-      const op = toks[p++]!.value;
-      const right = next();
-      left = { type: 'binary', op, left, right, start, end: endOf() };
-    }
-    return left;
-  };
+  const binaryLevel =
+    (ops: string[], next: () => CelNode, identOps: string[] = []) =>
+    (): CelNode => {
+      const start = peek().pos;
+      let left = next();
+      while (
+        (peek().kind === 'op' && ops.includes(peek().value)) ||
+        (peek().kind === 'ident' && identOps.includes(peek().value))
+      ) {
+        const op = toks[p++]!.value;
+        const right = next();
+        left = { type: 'binary', op, left, right, start, end: endOf() };
+      }
+      return left;
+    };
   const unary = (): CelNode => {
     if (isOp('!') || isOp('-')) {
       const start = peek().pos;
@@ -201,7 +219,8 @@ export function parseCel(src: string): CelNode {
     }
     if (t.kind === 'ident') {
       p++;
-      if (t.value === 'true' || t.value === 'false') return { type: 'lit', value: t.value === 'true', start, end: endOf() };
+      if (t.value === 'true' || t.value === 'false')
+        return { type: 'lit', value: t.value === 'true', start, end: endOf() };
       if (t.value === 'null') return { type: 'lit', value: null, start, end: endOf() };
       if (t.value === 'in') throw parseError('unexpected "in"', start);
       if (isOp('(')) {
@@ -240,7 +259,8 @@ export function parseCel(src: string): CelNode {
   const or = binaryLevel(['||'], and);
 
   const node = ternary();
-  if (peek().kind !== 'eof') throw parseError(`unexpected "${peek().value}" after the expression`, peek().pos);
+  if (peek().kind !== 'eof')
+    throw parseError(`unexpected "${peek().value}" after the expression`, peek().pos);
   return node;
 }
 
@@ -275,8 +295,16 @@ function typeName(v: CelValue): string {
 }
 
 function equal(a: CelValue, b: CelValue): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => equal(x, b[i]!));
-  if (a !== null && b !== null && typeof a === 'object' && typeof b === 'object' && !Array.isArray(a) && !Array.isArray(b)) {
+  if (Array.isArray(a) && Array.isArray(b))
+    return a.length === b.length && a.every((x, i) => equal(x, b[i]!));
+  if (
+    a !== null &&
+    b !== null &&
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    !Array.isArray(a) &&
+    !Array.isArray(b)
+  ) {
     const ka = Object.keys(a);
     return ka.length === Object.keys(b).length && ka.every((k) => k in b && equal(a[k]!, b[k]!));
   }
@@ -296,7 +324,10 @@ export function safeRegExp(pattern: string): RegExp {
     throw new TrustError('ERR_TRUST_CEL_EVAL', 'backreferences and lookaround are not RE2 syntax');
   }
   if (/\([^)]*[+*][^)]*\)[+*{]/.test(pattern)) {
-    throw new TrustError('ERR_TRUST_CEL_EVAL', 'nested quantifiers are refused (RE2 would run them in linear time; JS may not)');
+    throw new TrustError(
+      'ERR_TRUST_CEL_EVAL',
+      'nested quantifiers are refused (RE2 would run them in linear time; JS may not)',
+    );
   }
   let flags = 'u';
   let body = pattern;
@@ -381,7 +412,8 @@ function evalBinary(
     const side = (n: CelNode): CelResult | CelEvalError => {
       try {
         const r = ev(n);
-        if (typeof r.value !== 'boolean') return new CelEvalError(`"${node.op}" needs bools, got ${typeName(r.value)}`, n);
+        if (typeof r.value !== 'boolean')
+          return new CelEvalError(`"${node.op}" needs bools, got ${typeName(r.value)}`, n);
         return r;
       } catch (e) {
         if (e instanceof CelEvalError) return e;
@@ -405,7 +437,8 @@ function evalBinary(
       return { value: !equal(a, b), decidedBy: node };
     case 'in': {
       if (Array.isArray(b)) return { value: b.some((x) => equal(x, a)), decidedBy: node };
-      if (b !== null && typeof b === 'object') return { value: typeof a === 'string' && Object.hasOwn(b, a), decidedBy: node };
+      if (b !== null && typeof b === 'object')
+        return { value: typeof a === 'string' && Object.hasOwn(b, a), decidedBy: node };
       throw err(`"in" needs a list or map on the right, got ${typeName(b)}`);
     }
     case '+':
@@ -417,11 +450,17 @@ function evalBinary(
       if (typeof a === 'number' && typeof b === 'number') return { value: a - b, decidedBy: node };
       throw err(`no "-" for ${typeName(a)} and ${typeName(b)}`);
     default: {
-      if (!((typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string'))) {
+      if (
+        !(
+          (typeof a === 'number' && typeof b === 'number') ||
+          (typeof a === 'string' && typeof b === 'string')
+        )
+      ) {
         throw err(`no "${node.op}" for ${typeName(a)} and ${typeName(b)}`);
       }
       const cmp = a < b ? -1 : a > b ? 1 : 0;
-      const value = node.op === '<' ? cmp < 0 : node.op === '<=' ? cmp <= 0 : node.op === '>' ? cmp > 0 : cmp >= 0;
+      const value =
+        node.op === '<' ? cmp < 0 : node.op === '<=' ? cmp <= 0 : node.op === '>' ? cmp > 0 : cmp >= 0;
       return { value, decidedBy: node };
     }
   }
@@ -470,7 +509,11 @@ function evalCall(
       arity(1);
       const s = str(self, `${node.name}()`);
       const arg = str(node.args[0]!, `${node.name}()`);
-      return node.name === 'startsWith' ? s.startsWith(arg) : node.name === 'endsWith' ? s.endsWith(arg) : s.includes(arg);
+      return node.name === 'startsWith'
+        ? s.startsWith(arg)
+        : node.name === 'endsWith'
+          ? s.endsWith(arg)
+          : s.includes(arg);
     }
     case 'matches': {
       arity(1);

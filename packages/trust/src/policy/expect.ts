@@ -34,7 +34,11 @@ export function parseExpectations(inputs: readonly string[]): Expectation[] {
     if (eq <= 0 || claim === '' || /\s/.test(claim)) bad.push(JSON.stringify(input));
     else out.push({ claim, pattern: input.slice(eq + 1) });
   }
-  if (bad.length) throw new TrustError('ERR_TRUST_EXPECT_SYNTAX', `expectations must look like claim=pattern: ${bad.join(', ')}`);
+  if (bad.length)
+    throw new TrustError(
+      'ERR_TRUST_EXPECT_SYNTAX',
+      `expectations must look like claim=pattern: ${bad.join(', ')}`,
+    );
   return out;
 }
 
@@ -46,15 +50,33 @@ export function checkExpectations(claims: Claims, expectations: readonly Expecta
   const checks = expectations.map((e): ExpectationCheck => {
     let raw: unknown = claims[e.claim];
     if (raw === undefined && e.claim.includes('.')) {
-      raw = e.claim.split('.').reduce<unknown>((cur, k) => (cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined), claims);
+      raw = e.claim
+        .split('.')
+        .reduce<unknown>(
+          (cur, k) =>
+            cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[k] : undefined,
+          claims,
+        );
     }
     if (raw === undefined || raw === null) {
-      return { ...e, ok: false, actual: undefined, detail: `${e.claim} expected ${e.pattern}, token has no ${e.claim} → no match` };
+      return {
+        ...e,
+        ok: false,
+        actual: undefined,
+        detail: `${e.claim} expected ${e.pattern}, token has no ${e.claim} → no match`,
+      };
     }
-    const list = (Array.isArray(raw) ? raw : [raw]).map((v) => (typeof v === 'object' ? JSON.stringify(v) : String(v)));
+    const list = (Array.isArray(raw) ? raw : [raw]).map((v) =>
+      typeof v === 'object' ? JSON.stringify(v) : String(v),
+    );
     const ok = list.some((v) => globMatch(e.pattern, v));
     const actual = Array.isArray(raw) ? list : list[0];
-    return { ...e, ok, actual, detail: `${e.claim} expected ${e.pattern}, token has ${Array.isArray(actual) ? `[${actual.join(', ')}]` : actual} → ${ok ? 'match' : 'no match'}` };
+    return {
+      ...e,
+      ok,
+      actual,
+      detail: `${e.claim} expected ${e.pattern}, token has ${Array.isArray(actual) ? `[${actual.join(', ')}]` : actual} → ${ok ? 'match' : 'no match'}`,
+    };
   });
   return { decision: checks.every((c) => c.ok) ? 'allow' : 'deny', checks };
 }

@@ -33,13 +33,16 @@ export interface GcpEvaluation {
 /** GOOGLE_SUBJECT_MAX_BYTES is GCP's limit on the mapped google.subject. */
 export const GOOGLE_SUBJECT_MAX_BYTES = 127;
 
-const MAPPING_KEY = /^(google\.subject|google\.groups|google\.display_name|google\.profile_photo|attribute\.[a-z0-9_]{1,100})$/;
+const MAPPING_KEY =
+  /^(google\.subject|google\.groups|google\.display_name|google\.profile_photo|attribute\.[a-z0-9_]{1,100})$/;
 
 function toCel(value: unknown): CelValue {
   if (value === undefined) return null;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
+  if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number')
+    return value;
   if (Array.isArray(value)) return value.map(toCel);
-  if (typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
+  if (typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toCel(v)]));
   return String(value);
 }
 
@@ -64,7 +67,11 @@ export function evaluateGcpProvider(config: GcpProviderConfig, claims: Claims): 
   if (config.issuerUri !== undefined) {
     const strip = (s: string): string => s.replace(/\/+$/, '');
     const ok = strip(config.issuerUri) === strip(iss);
-    checks.push({ name: 'issuer', ok, detail: `issuer-uri ${config.issuerUri}, token iss ${iss || '(none)'} → ${ok ? 'match' : 'no match'}` });
+    checks.push({
+      name: 'issuer',
+      ok,
+      detail: `issuer-uri ${config.issuerUri}, token iss ${iss || '(none)'} → ${ok ? 'match' : 'no match'}`,
+    });
   }
   const aud = audienceList(claims['aud']);
   const allowed = config.allowedAudiences?.length
@@ -87,7 +94,11 @@ export function evaluateGcpProvider(config: GcpProviderConfig, claims: Claims): 
   const google: Record<string, CelValue> = {};
   for (const [key, expr] of Object.entries(config.attributeMapping)) {
     if (!MAPPING_KEY.test(key)) {
-      checks.push({ name: 'mapping', ok: false, detail: `${key}: not a valid target (google.subject, google.groups or attribute.[a-z0-9_]+)` });
+      checks.push({
+        name: 'mapping',
+        ok: false,
+        detail: `${key}: not a valid target (google.subject, google.groups or attribute.[a-z0-9_]+)`,
+      });
       continue;
     }
     const node = parseOrThrow(expr, `attribute mapping ${key}`);
@@ -99,19 +110,35 @@ export function evaluateGcpProvider(config: GcpProviderConfig, claims: Claims): 
       checks.push({ name: 'mapping', ok: true, detail: `${key} = ${expr} → ${JSON.stringify(value)}` });
     } catch (e) {
       if (!(e instanceof CelEvalError)) throw e;
-      checks.push({ name: 'mapping', ok: false, detail: `${key} = ${expr} → error at ${celSource(expr, e.node)}: ${e.message}` });
+      checks.push({
+        name: 'mapping',
+        ok: false,
+        detail: `${key} = ${expr} → error at ${celSource(expr, e.node)}: ${e.message}`,
+      });
     }
   }
 
   const subject = attributes['google.subject'];
   if (!('google.subject' in config.attributeMapping)) {
-    checks.push({ name: 'google.subject', ok: false, detail: 'google.subject is not mapped; GCP requires it' });
+    checks.push({
+      name: 'google.subject',
+      ok: false,
+      detail: 'google.subject is not mapped; GCP requires it',
+    });
   } else if (typeof subject !== 'string' || subject === '') {
-    checks.push({ name: 'google.subject', ok: false, detail: `google.subject must map to a non-empty string, got ${JSON.stringify(subject ?? null)}` });
+    checks.push({
+      name: 'google.subject',
+      ok: false,
+      detail: `google.subject must map to a non-empty string, got ${JSON.stringify(subject ?? null)}`,
+    });
   } else {
     const bytes = new TextEncoder().encode(subject).length;
     const ok = bytes <= GOOGLE_SUBJECT_MAX_BYTES;
-    checks.push({ name: 'google.subject', ok, detail: `google.subject is ${bytes} bytes (limit ${GOOGLE_SUBJECT_MAX_BYTES})${ok ? '' : ': GCP rejects the token; map a shorter claim'}` });
+    checks.push({
+      name: 'google.subject',
+      ok,
+      detail: `google.subject is ${bytes} bytes (limit ${GOOGLE_SUBJECT_MAX_BYTES})${ok ? '' : ': GCP rejects the token; map a shorter claim'}`,
+    });
   }
 
   let condition: GcpEvaluation['condition'] = { result: 'absent' };
@@ -121,7 +148,10 @@ export function evaluateGcpProvider(config: GcpProviderConfig, claims: Claims): 
     try {
       const r = evalCel(node, { assertion, attribute: attrVars, google });
       if (typeof r.value !== 'boolean') {
-        condition = { result: 'error', error: `the condition evaluated to ${JSON.stringify(r.value)}, not a bool` };
+        condition = {
+          result: 'error',
+          error: `the condition evaluated to ${JSON.stringify(r.value)}, not a bool`,
+        };
       } else condition = { result: r.value, decidedBy: celSource(src, r.decidedBy) };
     } catch (e) {
       if (!(e instanceof CelEvalError)) throw e;
@@ -134,7 +164,11 @@ export function evaluateGcpProvider(config: GcpProviderConfig, claims: Claims): 
         : `${condition.result}, decided by ${condition.decidedBy}`;
     checks.push({ name: 'condition', ok, detail: `attribute condition ${detail}` });
   } else {
-    checks.push({ name: 'condition', ok: true, detail: 'no attribute condition: every token from this issuer is accepted (dangerous)' });
+    checks.push({
+      name: 'condition',
+      ok: true,
+      detail: 'no attribute condition: every token from this issuer is accepted (dangerous)',
+    });
   }
 
   return { decision: checks.every((c) => c.ok) ? 'allow' : 'deny', attributes, condition, checks };

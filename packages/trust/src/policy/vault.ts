@@ -37,7 +37,8 @@ export function vaultClaim(claims: Claims, key: string): unknown {
   for (const raw of key.slice(1).split('/')) {
     const seg = raw.replace(/~1/g, '/').replace(/~0/g, '~');
     if (Array.isArray(cur) && /^\d+$/.test(seg)) cur = cur[Number(seg)];
-    else if (cur !== null && typeof cur === 'object' && Object.hasOwn(cur, seg)) cur = (cur as Record<string, unknown>)[seg];
+    else if (cur !== null && typeof cur === 'object' && Object.hasOwn(cur, seg))
+      cur = (cur as Record<string, unknown>)[seg];
     else return undefined;
   }
   return cur;
@@ -80,27 +81,54 @@ export function evaluateVaultRole(role: VaultJwtRole | string, claims: Claims): 
       throw new TrustError('ERR_TRUST_POLICY_INVALID', 'the Vault role is not JSON', { cause });
     }
   } else r = role;
-  if (r === null || typeof r !== 'object') throw new TrustError('ERR_TRUST_POLICY_INVALID', 'the Vault role is not an object');
+  if (r === null || typeof r !== 'object')
+    throw new TrustError('ERR_TRUST_POLICY_INVALID', 'the Vault role is not an object');
   const checks: VaultCheck[] = [];
 
   if (r.role_type !== undefined && r.role_type !== 'jwt') {
-    checks.push({ name: 'role_type', ok: false, detail: `role_type is ${r.role_type}; CI logins need role_type=jwt` });
+    checks.push({
+      name: 'role_type',
+      ok: false,
+      detail: `role_type is ${r.role_type}; CI logins need role_type=jwt`,
+    });
   }
 
-  const bound = r.bound_audiences === undefined ? [] : Array.isArray(r.bound_audiences) ? r.bound_audiences : String(r.bound_audiences).split(',').map((s) => s.trim()).filter(Boolean);
+  const bound =
+    r.bound_audiences === undefined
+      ? []
+      : Array.isArray(r.bound_audiences)
+        ? r.bound_audiences
+        : String(r.bound_audiences)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
   const aud = audienceList(claims['aud']);
   if (bound.length === 0) {
     const ok = aud.length === 0;
-    checks.push({ name: 'bound_audiences', ok, detail: ok ? 'no bound_audiences and the token has no aud' : `the token has aud [${aud.join(', ')}] but the role binds no audiences (rejected since Vault 1.17)` });
+    checks.push({
+      name: 'bound_audiences',
+      ok,
+      detail: ok
+        ? 'no bound_audiences and the token has no aud'
+        : `the token has aud [${aud.join(', ')}] but the role binds no audiences (rejected since Vault 1.17)`,
+    });
   } else {
     const hit = aud.find((a) => bound.includes(a));
-    checks.push({ name: 'bound_audiences', ok: hit !== undefined, detail: `bound_audiences [${bound.join(', ')}], token aud [${aud.join(', ')}] → ${hit ? `match on ${hit}` : 'no match'}` });
+    checks.push({
+      name: 'bound_audiences',
+      ok: hit !== undefined,
+      detail: `bound_audiences [${bound.join(', ')}], token aud [${aud.join(', ')}] → ${hit ? `match on ${hit}` : 'no match'}`,
+    });
   }
 
   if (r.bound_subject !== undefined && r.bound_subject !== '') {
     const sub = claims['sub'];
     const ok = sub === r.bound_subject;
-    checks.push({ name: 'bound_subject', ok, detail: `bound_subject ${r.bound_subject}, token sub ${String(sub ?? '(none)')} → ${ok ? 'match' : 'no match'} (exact, no globbing)` });
+    checks.push({
+      name: 'bound_subject',
+      ok,
+      detail: `bound_subject ${r.bound_subject}, token sub ${String(sub ?? '(none)')} → ${ok ? 'match' : 'no match'} (exact, no globbing)`,
+    });
   }
 
   const glob = r.bound_claims_type === 'glob';
@@ -123,14 +151,24 @@ export function evaluateVaultRole(role: VaultJwtRole | string, claims: Claims): 
   const userClaim = r.user_claim ?? 'sub';
   const userValue = vaultClaim(claims, userClaim);
   const userText = scalarText(userValue);
-  checks.push({ name: 'user_claim', ok: userText !== undefined && userText !== '', detail: userText ? `user_claim "${userClaim}" = ${userText} (names the Vault entity alias)` : `user_claim "${userClaim}" is missing or not a string` });
+  checks.push({
+    name: 'user_claim',
+    ok: userText !== undefined && userText !== '',
+    detail: userText
+      ? `user_claim "${userClaim}" = ${userText} (names the Vault entity alias)`
+      : `user_claim "${userClaim}" is missing or not a string`,
+  });
 
   const metadata: Record<string, string> = {};
   for (const [source, target] of Object.entries(r.claim_mappings ?? {})) {
     const value = vaultClaim(claims, source);
     const text = scalarText(value);
     if (text === undefined) {
-      checks.push({ name: 'claim_mappings', ok: true, detail: `${source} → ${target}: claim absent or not a scalar, metadata not set` });
+      checks.push({
+        name: 'claim_mappings',
+        ok: true,
+        detail: `${source} → ${target}: claim absent or not a scalar, metadata not set`,
+      });
     } else {
       metadata[target] = text;
       checks.push({ name: 'claim_mappings', ok: true, detail: `${source} → ${target} = ${text}` });
