@@ -4,6 +4,7 @@
  */
 export * from './duration.js';
 export * from './errors.js';
+export * from './file-refs.js';
 export * from './format-error.js';
 export * from './http.js';
 export * from './identity.js';

@@ -11,6 +11,7 @@ import {
   PlatformError,
   toFederateError,
 } from './errors.js';
+import { resolveFileRefs } from './file-refs.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { decodeIdentity, identityClaims } from './identity.js';
 import type {
@@ -336,8 +337,10 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
     const files: string[] = [];
     if (creds) {
       const sameTarget = config.exchanges.filter((e) => e.target.name === exchange.target.name).length;
+      const written: Record<string, string> = {};
       for (const file of creds.files) {
-        const path = await sink.writeFile(file);
+        const path = await sink.writeFile({ ...file, content: resolveFileRefs(file.content, written) });
+        written[file.name] = path;
         files.push(path);
         for (const name of file.env ?? []) env.push({ name, value: path, secret: false });
         if (file.output)

@@ -1,0 +1,105 @@
+/**
+ * args.ts: argv and FEDERATE_* variables into raw kebab-case inputs. Wrappers (orb, component, Cloud
+ * Build step) pass values through the environment, never by splicing them into shell text; users type
+ * flags. Both land in the same map, flags winning, and only typed flags are checked for typos.
+ */
+
+/** BOOLEAN_FLAGS may be given without a value (`--dry-run`) or negated (`--no-cleanup`). */
+export const BOOLEAN_FLAGS = new Set([
+  'dry-run',
+  'export-env',
+  'outputs',
+  'cleanup',
+  'json',
+  'help',
+  'version',
+  'check-identity',
+  'create-credentials-file',
+  'id-token-include-email',
+  'export-token',
+  'revoke',
+  'color',
+  'verify',
+]);
+
+/** RESERVED_ENV are FEDERATE_* variables that configure wrappers, not inputs. */
+const RESERVED_ENV = new Set(['FEDERATE_CLI', 'FEDERATE_ID_TOKEN', 'FEDERATE_VERSION', 'FEDERATE_DEBUG', 'FEDERATE_WORKSPACE']);
+
+/** ParsedArgs is one command line. */
+export interface ParsedArgs {
+  readonly command: string | undefined;
+  /** flags are what the user typed, kebab-case. */
+  readonly flags: Record<string, string>;
+  /** inputs are env-provided values overlaid with flags. */
+  readonly inputs: Record<string, string>;
+  readonly positionals: string[];
+  /** rest is everything after `--` (the command `federate run` starts). */
+  readonly rest: string[];
+}
+
+/** UsageError is a command line we cannot read; the CLI exits 2 and names the offending part. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** envInputs maps FEDERATE_ROLE_ARN=… to role-arn=… (empty values are absent, as in action inputs). */
+export function envInputs(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (!k.startsWith('FEDERATE_') || RESERVED_ENV.has(k) || v === undefined || v === '') continue;
+    out[k.slice('FEDERATE_'.length).toLowerCase().replace(/_/g, '-')] = v;
+  }
+  return out;
+}
+
+/** parseArgs reads `federate <command> [--flag value | --flag=value | --bool] [-- program args…]`. */
+export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedArgs {
+  const flags: Record<string, string> = {};
+  const positionals: string[] = [];
+  let rest: string[] = [];
+  let command: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === '--') {
+      rest = argv.slice(i + 1);
+      break;
+    }
+    if (arg === '-h') {
+      flags['help'] = 'true';
+      continue;
+    }
+    if (arg === '-v' || arg === '-V') {
+      flags['version'] = 'true';
+      continue;
+    }
+    if (arg.startsWith('--')) {
+      const eq = arg.indexOf('=');
+      let name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).replace(/_/g, '-');
+      if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
+      let value: string;
+      if (eq !== -1) value = arg.slice(eq + 1);
+      else if (name.startsWith('no-') && BOOLEAN_FLAGS.has(name.slice(3))) {
+        name = name.slice(3);
+        value = 'false';
+      } else if (BOOLEAN_FLAGS.has(name)) {
+        const next = argv[i + 1];
+        if (next === 'true' || next === 'false') {
+          value = next;
+          i++;
+        } else value = 'true';
+      } else {
+        const next = argv[i + 1];
+        if (next === undefined) throw new UsageError(`option --${name} needs a value`);
+        value = next;
+        i++;
+      }
+      if (name in flags) throw new UsageError(`option --${name} is given twice`);
+      flags[name] = value;
+      continue;
+    }
+    if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
+    if (command === undefined) command = arg;
+    else positionals.push(arg);
+  }
+  return { command, flags, inputs: { ...envInputs(env), ...flags }, positionals, rest };
+}

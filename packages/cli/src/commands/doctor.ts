@@ -1,0 +1,87 @@
+/**
+ * doctor.ts: `federate doctor`: answer "why was my token rejected?" before and after a failure.
+ * Shows the token's claims (never the token) with each cloud's condition-key spelling, verifies it
+ * like the server will, and evaluates a trust policy offline, line by line.
+ */
+import { readFileSync } from 'node:fs';
+import { ConfigError, SecretRegistry } from '@federate/core';
+import {
+  checkExpectations,
+  checkToken,
+  type DoctorReport,
+  evaluateAwsTrustPolicy,
+  evaluateGcpProvider,
+  evaluateVaultRole,
+  inspectToken,
+  parseExpectations,
+  renderJson,
+  renderText,
+} from '@federate/trust';
+import type { ParsedArgs } from '../args.js';
+import { EXIT_DOCTOR, EXIT_OK } from '../exit-codes.js';
+import { createPlatform } from '../platform.js';
+import { makeDeps, type Io } from '../runtime.js';
+
+type PolicyKind = 'aws' | 'gcp' | 'vault';
+
+/** policyKind guesses what a trust policy document is from its shape. */
+export function policyKind(doc: unknown): PolicyKind | undefined {
+  if (doc === null || typeof doc !== 'object') return undefined;
+  const o = doc as Record<string, unknown>;
+  if ('Statement' in o || 'Version' in o) return 'aws';
+  if ('attributeMapping' in o || 'attributeCondition' in o || 'attribute_mapping' in o) return 'gcp';
+  if ('bound_audiences' in o || 'bound_claims' in o || 'user_claim' in o || 'bound_subject' in o) return 'vault';
+  return undefined;
+}
+
+function readPolicy(path: string, kindInput: string | undefined): { kind: PolicyKind; doc: unknown } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8'));
+  } catch {
+    throw new ConfigError([{ code: 'ERR_CONFIG_JSON', input: 'trust-policy', message: 'must be a readable JSON file', hint: 'export the policy as JSON (aws iam get-role, gcloud … describe --format=json, vault read -format=json)' }]);
+  }
+  // `vault read -format=json` wraps the role in { data: … }; accept it as printed.
+  if (doc && typeof doc === 'object' && 'data' in doc && policyKind((doc as { data: unknown }).data) === 'vault') doc = (doc as { data: unknown }).data;
+  const kind = (kindInput as PolicyKind | undefined) ?? policyKind(doc);
+  if (!kind || !['aws', 'gcp', 'vault'].includes(kind))
+    throw new ConfigError([{ code: 'ERR_CONFIG_ENUM', input: 'policy-type', message: 'cannot tell what kind of policy this is; say aws, gcp or vault' }]);
+  return { kind, doc };
+}
+
+/** runDoctor is `federate doctor`. */
+export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
+  const inputs = args.inputs;
+  const deps = makeDeps(io, secrets, 'cli', inputs['platform'] ?? 'auto');
+  const policy = inputs['trust-policy'] ? readPolicy(inputs['trust-policy'], inputs['policy-type']) : undefined;
+  const audience = inputs['audience'] ?? '';
+  const platform = createPlatform(io, deps, secrets, inputs);
+  const token = secrets.add(await platform.tokenSource.idToken(audience || (platform.defaultAudience ?? '')));
+  const now = () => deps.now();
+  const report: DoctorReport = { inspection: inspectToken(token, { now }) };
+  const claims = report.inspection?.claims ?? {};
+  if (inputs['verify'] !== 'false') {
+    const fetchWithTimeout = ((url: string, init?: RequestInit) => deps.fetch(url, { ...init, signal: AbortSignal.timeout(10_000), redirect: 'manual' })) as typeof fetch;
+    report.checks = await checkToken(token, {
+      fetch: fetchWithTimeout,
+      now,
+      ...(audience ? { expectedAudience: audience } : {}),
+      ...(inputs['issuer'] ? { expectedIssuer: inputs['issuer'] } : {}),
+    });
+  }
+  if (policy?.kind === 'aws') report.aws = evaluateAwsTrustPolicy(policy.doc, claims, inputs['account-id'] ? { accountId: inputs['account-id'] } : {});
+  if (policy?.kind === 'gcp') report.gcp = evaluateGcpProvider(policy.doc as Parameters<typeof evaluateGcpProvider>[0], claims);
+  if (policy?.kind === 'vault') report.vault = evaluateVaultRole(policy.doc as Parameters<typeof evaluateVaultRole>[0], claims);
+  if (inputs['expect']) report.expectations = checkExpectations(claims, parseExpectations(inputs['expect'].split(/[,\n]/).map((s) => s.trim()).filter(Boolean)));
+
+  const color = !io.env['NO_COLOR'] && process.stdout.isTTY === true;
+  // The report never contains the token; redact anyway in case a claim echoes a secret.
+  io.stdout(secrets.redact(inputs['json'] === 'true' ? `${renderJson(report)}\n` : `${renderText(report, { color })}\n`));
+  const failed =
+    (report.checks ?? []).some((c) => !c.ok && !c.skipped) ||
+    (report.aws && report.aws.decision !== 'allow') ||
+    (report.gcp && report.gcp.decision !== 'allow') ||
+    (report.vault && report.vault.decision !== 'allow') ||
+    (report.expectations && report.expectations.decision !== 'allow');
+  return failed ? EXIT_DOCTOR : EXIT_OK;
+}

@@ -1,0 +1,117 @@
+/**
+ * help.ts: `--help` for every command, with examples. Kept beside the dispatcher so a new command
+ * cannot ship without one.
+ */
+import { VERSION } from '@federate/core';
+
+const COMMON = `
+Platform options (every command that needs a token):
+  --platform <auto|github|gitlab|circleci|cloudbuild|file>   default: auto-detect
+  --token-var <NAME>        GitLab id_tokens variable / env var holding a token (default FEDERATE_ID_TOKEN)
+  --token-file <PATH>       read the token from a file (Kubernetes, SPIFFE, any other CI)
+  --private-dir <DIR>       where secret files go (default: the platform's job-private temp dir)
+
+Every option can also come from a FEDERATE_<NAME> variable (FEDERATE_ROLE_ARN=… for --role-arn),
+which is how the orb, the GitLab component and the Cloud Build step pass values without shell splicing.`;
+
+export const HELP: Record<string, string> = {
+  main: `federate ${VERSION}: trade a CI job's OIDC token for short-lived credentials.
+
+Usage: federate <command> [options]
+
+Commands:
+  exchange            exchange the platform token and export credentials for later steps
+  run -- <cmd> …      exchange, then run one command with the credentials in its environment only
+  doctor              show the token's claims, verify it like the server will, evaluate a trust policy
+  trust               print least-privilege trust configuration for a platform and a target
+  token               print or write a fresh platform token (for SDK-driven refresh)
+  cleanup             remove written files and revoke server-side tokens from an earlier exchange
+
+Run 'federate <command> --help' for a command's options.
+
+Exit codes: 0 ok · 1 exchange failed · 2 usage or configuration error · 3 platform token
+unavailable · 4 cleanup incomplete · 5 doctor check failed or trust policy denies.`,
+  exchange: `Usage: federate exchange --target <aws|gcp|azure|vault|oauth|octo-sts> [target options] [options]
+       federate exchange --exchanges <file.yml | inline YAML list>
+
+Options:
+  --target <name>           the server to exchange at
+  --audience <aud>          the platform token's audience (default: the target's)
+  --id <name>               names the exchange in outputs when a target appears twice
+  --exchanges <yaml>        several targets in one run (a YAML list of maps with a target key)
+  --format <github|gitlab|circleci|cloudbuild|shell|dotenv|json>  export format (default: the platform's)
+  --output-file <PATH>      with --platform file: write exports there (0600) instead of stdout
+  --export-env / --no-export-env, --outputs / --no-outputs, --cleanup / --no-cleanup
+  --dry-run                 fetch and show the token's identity; exchange and export nothing
+  --timeout <duration>      overall deadline (default 60s)
+${COMMON}
+
+Target options (kebab-case, as in the GitHub Action):
+  aws:      --role-arn --region --session-name --duration --session-policy --managed-policy-arns
+            --endpoint --role-chain --external-id --session-tags --profile --check-identity --allowed-account-ids
+  gcp:      --workload-identity-provider --service-account --token-format --scopes --lifetime
+            --delegates --id-token-audience --id-token-include-email --project-id --universe
+  azure:    --client-id --tenant-id --scope --authority-host --subscription-id
+  vault:    --url --role --method --namespace --secrets --kv-version --export-token --revoke
+  oauth:    --token-url --grant --exchange-audience --resource --scope --requested-token-type
+            --client-id --client-secret --client-auth --env-name
+  octo-sts: --scope --identity --domain --github-api-url --env-name
+
+Examples:
+  federate exchange --target aws --role-arn arn:aws:iam::123456789012:role/deploy --region eu-west-1
+  federate exchange --platform file --token-file /var/run/secrets/token --format json \\
+    --target vault --url https://vault.example.com --role ci --secrets 'secret/data/ci db | DB_PASSWORD'
+  federate exchange --exchanges exchanges.yml`,
+  run: `Usage: federate run [exchange options] -- <command> [args…]
+
+Exchanges exactly like 'federate exchange', then runs <command> with the credentials in its
+environment only. Its stdout and stderr are redacted as they stream; its exit code is federate's
+(128+n when killed by signal n); files and server-side tokens are cleaned up afterwards.
+
+Example:
+  federate run --target aws --role-arn arn:aws:iam::123456789012:role/ci -- aws s3 ls
+${COMMON}`,
+  doctor: `Usage: federate doctor [--audience <aud>] [--token-file <PATH>] [--trust-policy <FILE>] [--expect claim=glob …] [--json]
+
+Fetches the platform token (or reads --token-file) and prints, without the token itself: header,
+issuer, subject, audience, lifetime, every claim with the condition-key spelling each cloud uses;
+verifies it like the server will (discovery, JWKS, signature, iss, aud, exp/nbf, skew); and with
+--trust-policy evaluates an AWS role trust policy, a GCP provider's mapping/condition or a Vault
+JWT role against it, explaining the verdict line by line. Exit 5 when a check fails or the verdict is deny.
+
+Options:
+  --audience <aud>          audience to request (and expect)
+  --issuer <url>            expected issuer
+  --trust-policy <FILE>     AWS trust policy JSON, GCP provider JSON (attributeMapping/attributeCondition), or Vault role JSON
+  --policy-type <aws|gcp|vault>  when the file's kind cannot be guessed
+  --expect <claim=glob>     plain expectations, comma-separated (e.g. sub=repo:acme/*,ref=refs/heads/main)
+  --no-verify               skip fetching discovery/JWKS
+  --json                    machine-readable report
+${COMMON}`,
+  trust: `Usage: federate trust --platform <github|gitlab|circleci|cloudbuild> --target <aws|gcp|azure|vault|octo-sts> [scope options] [--format json|terraform|cli]
+
+Prints the server-side configuration that trusts exactly the named workloads and nothing else.
+
+Scope options:
+  github:     --repository owner/repo [--repository-id N] [--branch B | --tag T | --environment E] [--job-workflow-ref R]
+  gitlab:     --project-path g/p [--project-id N] [--namespace-id N] [--ref R] [--ref-type branch|tag] [--protected-only] [--environment E] [--host H]
+  circleci:   --org-id ID --project-id ID [--vcs-origin O] [--vcs-ref R]
+  cloudbuild: --service-account EMAIL
+Target options:
+  aws: --account-id --role-name [--audience]   gcp: --project-number --pool-id --provider-id [--service-account]
+  azure: --client-id [--name]   vault: [--mount] --role [--policies]   octo-sts: --scope --identity
+
+Example:
+  federate trust --platform github --target aws --repository acme/app --branch main --account-id 123456789012 --role-name deploy`,
+  token: `Usage: federate token --audience <aud> [--format raw|json|google-executable] [--output-file PATH]
+
+Prints a fresh platform token (or writes it to --output-file, 0600, without a trailing newline).
+'google-executable' prints Google's executable-sourced credential response, for external_account
+files whose credential_source runs 'federate token' (needs GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1).
+${COMMON}`,
+  cleanup: `Usage: federate cleanup [--platform …]
+
+Removes every file an earlier 'federate exchange' wrote and revokes the server-side tokens it
+recorded (Vault, octo-sts). Safe to run when nothing was recorded; use it in a 'when: always' step.
+${COMMON}`,
+};

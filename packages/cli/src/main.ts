@@ -1,0 +1,65 @@
+/**
+ * main.ts: the `federate` binary. Parses the command line, runs one command, prints one layered,
+ * secret-free error on failure, and exits with a documented code.
+ */
+import { formatError, SecretRegistry, VERSION } from '@federate/core';
+import { parseArgs, UsageError } from './args.js';
+import { runCleanup } from './commands/cleanup.js';
+import { runExchange } from './commands/exchange.js';
+import { runRun } from './commands/run.js';
+import { runToken } from './commands/token.js';
+import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
+import { HELP } from './help.js';
+import { type Io, processIo } from './runtime.js';
+
+type Command = (args: ReturnType<typeof parseArgs>, io: Io, secrets: SecretRegistry) => Promise<number>;
+
+/** COMMANDS lists every command; extra ones are loaded lazily so the hot path stays small. */
+const COMMANDS: Record<string, Command> = {
+  exchange: runExchange,
+  run: runRun,
+  token: runToken,
+  cleanup: runCleanup,
+  doctor: async (a, io, s) => (await import('./commands/doctor.js')).runDoctor(a, io, s),
+  trust: async (a, io, s) => (await import('./commands/trust.js')).runTrust(a, io, s),
+};
+
+/** main runs the CLI and returns its exit code. */
+export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const secrets = new SecretRegistry();
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv, io.env);
+  } catch (error) {
+    io.stderr(`federate: ${(error as Error).message}\nRun 'federate --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (args.flags['version'] === 'true' && !args.command) {
+    io.stdout(`${VERSION}\n`);
+    return EXIT_OK;
+  }
+  if (!args.command || args.command === 'help') {
+    const topic = args.positionals[0];
+    io.stdout(`${HELP[topic ?? 'main'] ?? HELP['main']}\n`);
+    return args.command || args.flags['help'] ? EXIT_OK : EXIT_USAGE;
+  }
+  const command = COMMANDS[args.command];
+  if (!command) {
+    io.stderr(`federate: unknown command ${JSON.stringify(args.command.slice(0, 40))}\nRun 'federate --help' for usage.\n`);
+    return EXIT_USAGE;
+  }
+  if (args.flags['help'] === 'true') {
+    io.stdout(`${HELP[args.command]}\n`);
+    return EXIT_OK;
+  }
+  try {
+    return await command(args, io, secrets);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`federate: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`${formatError(error, secrets)}\n`);
+    return exitCodeFor(error);
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * runtime.ts: the CLI's edge. The one place that turns process state (env, clock, streams, child
+ * processes) into the injected dependencies the core and the platforms take.
+ */
+import { execFile } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
+import {
+  createFetch,
+  createHttpClient,
+  type Deps,
+  type Env,
+  type ExecFunction,
+  type Logger,
+  SecretRegistry,
+  userAgent,
+} from '@federate/core';
+
+/** Io is the process as the CLI sees it; tests pass their own. */
+export interface Io {
+  readonly env: Env;
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** processIo is the real process. */
+export function processIo(): Io {
+  return {
+    env: process.env,
+    stdout: (t) => void process.stdout.write(t),
+    stderr: (t) => void process.stderr.write(t),
+  };
+}
+
+/** isDebug follows each platform's own debug switch, so users need learn no new one. */
+export function isDebug(env: Env): boolean {
+  return [env['FEDERATE_DEBUG'], env['RUNNER_DEBUG'] === '1' ? 'true' : undefined, env['ACTIONS_STEP_DEBUG'], env['CI_DEBUG_TRACE']].some(
+    (v) => v === 'true' || v === '1',
+  );
+}
+
+/** makeLogger writes redacted lines to stderr; colours only when allowed (NO_COLOR, non-TTY). */
+export function makeLogger(io: Io, secrets: SecretRegistry): Logger {
+  const debug = isDebug(io.env);
+  const color = !io.env['NO_COLOR'] && io.env['FORCE_COLOR'] !== '0' && process.stderr.isTTY === true;
+  const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return {
+    debug: (m) => {
+      if (debug) io.stderr(`${paint('2', `debug: ${secrets.redact(m)}`)}\n`);
+    },
+    info: (m) => io.stderr(`${secrets.redact(m)}\n`),
+    warn: (m) => io.stderr(`${paint('33', `warning: ${secrets.redact(m)}`)}\n`),
+  };
+}
+
+/** execNoShell runs a program with an argv array (never a shell), secrets only in its environment. */
+export const execNoShell: ExecFunction = (file, args, opts) =>
+  new Promise((resolve) => {
+    const child = execFile(
+      file,
+      [...args],
+      { env: opts.env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 127) : 0;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
+
+/** makeDeps builds the core's dependencies from the process. */
+export function makeDeps(io: Io, secrets: SecretRegistry, plugin: string, platform: string): Deps {
+  return {
+    fetch: createFetch(io.env, globalThis.fetch),
+    env: io.env,
+    now: Date.now,
+    sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
+    random: Math.random,
+    log: makeLogger(io, secrets),
+    secrets,
+    userAgent: userAgent(plugin, platform, process.version),
+    exec: execNoShell,
+  };
+}
+
+/** httpFor builds the HTTP helper platforms use for their token endpoints. */
+export function httpFor(deps: Deps, timeoutMs = 30_000) {
+  return createHttpClient({
+    fetch: deps.fetch,
+    now: deps.now,
+    sleep: deps.sleep,
+    random: deps.random,
+    userAgent: deps.userAgent,
+    log: deps.log,
+    deadlineMs: timeoutMs,
+  });
+}

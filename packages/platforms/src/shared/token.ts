@@ -1,0 +1,43 @@
+/**
+ * token.ts: checks a platform applies to a token it did not mint on demand (GitLab id_tokens, a
+ * token file): the audience the exchange needs and the expiry, each failure naming where the token
+ * came from so the user knows what to change.
+ */
+import { decodeIdentity, type Identity, PlatformError, type PlatformName } from '@federate/core';
+
+/** checkToken decodes `token` and fails when it lacks `audience` or has expired. `source` names its origin. */
+export function checkToken(
+  platform: PlatformName,
+  token: string,
+  audience: string,
+  now: number,
+  source: string,
+  hint: string,
+): Identity {
+  const identity = decodeIdentity(token, platform);
+  if (audience && identity.audience.length > 0 && !identity.audience.includes(audience)) {
+    throw new PlatformError(
+      'ERR_PLATFORM_AUDIENCE_MISMATCH',
+      platform,
+      `${source} has audience ${identity.audience.join(', ')}, but this exchange needs ${audience}`,
+      { hint },
+    );
+  }
+  if (identity.expiresAt && identity.expiresAt.getTime() <= now) {
+    throw new PlatformError(
+      'ERR_PLATFORM_TOKEN_EXPIRED',
+      platform,
+      `${source} expired at ${identity.expiresAt.toISOString()}`,
+      {
+        hint:
+          platform === 'gitlab'
+            ? 'GitLab mints id_tokens at job start and they live as long as the job timeout (5 minutes when none is set); raise the job timeout or re-run the job'
+            : 'refresh the token source, or re-run the job',
+      },
+    );
+  }
+  return identity;
+}
+
+/** JWT_SHAPE matches a compact JWS (used to list candidate variables by name, never to print them). */
+export const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;

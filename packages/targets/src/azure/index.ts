@@ -1,0 +1,32 @@
+/**
+ * azure: Microsoft Entra ID workload identity federation. The platform token is the client assertion
+ * of a client-credentials request for one app registration (or user-assigned managed identity).
+ */
+import type { Target } from '@federate/core';
+import { type AzureOptions, defaultAzureAudience, parseAzureOptions } from './options.js';
+import { buildAzureTokenRequest } from './request.js';
+import { parseAzureError, parseAzureSuccess } from './response.js';
+
+export type { AzureOptions } from './options.js';
+
+/** azureTarget exchanges a CI token for an Entra access token and the AZURE_* federation variables. */
+export const azureTarget: Target<AzureOptions> = {
+  name: 'azure',
+  title: 'Microsoft Entra ID',
+  parse: parseAzureOptions,
+  audience: defaultAzureAudience,
+  relevantClaims: ['iss', 'sub', 'aud'],
+  describe: (o) =>
+    `app ${o.clientId} in tenant ${o.tenantId}, scope ${o.scope}${o.subscriptionId ? `, subscription ${o.subscriptionId}` : ''}`,
+  async exchange(ctx, options) {
+    const assertion = await ctx.token();
+    const res = await ctx.http.request(buildAzureTokenRequest(options, assertion));
+    if (res.status < 200 || res.status >= 300) {
+      const audience = ctx.identity.audience[0] ?? defaultAzureAudience(options);
+      const error = parseAzureError(res, options, ctx.identity, audience);
+      error.message = ctx.secrets.redact(error.message);
+      throw error;
+    }
+    return parseAzureSuccess(res, options, assertion, ctx.now());
+  },
+};
