@@ -12,7 +12,7 @@ import {
   SecretRegistry,
   userAgent,
 } from '@federate/core';
-import { github, readGitHubInputs } from '@federate/platforms';
+import { github, parseExchangesYaml, readGitHubInputs } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import { githubLogger, inputNames } from './log.js';
 
@@ -41,16 +41,7 @@ async function run(): Promise<number> {
       write: (t) => void process.stdout.write(t),
       options: {},
     });
-    let exchanges: unknown;
-    if (inputs['exchanges']) {
-      // The YAML parser is loaded only for multi-target steps, keeping the common path small.
-      const { parse } = await import('yaml');
-      try {
-        exchanges = parse(inputs['exchanges'], { schema: 'core', maxAliasCount: 0 });
-      } catch {
-        exchanges = null;
-      }
-    }
+    const exchanges = inputs['exchanges'] ? await parseExchangesYaml(inputs['exchanges']) : undefined;
     const config = parseRunConfig(inputs, {
       targets: TARGETS,
       env,

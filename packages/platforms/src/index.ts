@@ -13,3 +13,4 @@ export type { CleanupState, StateStore } from './shared/cleanup-state.js';
 export { checkEnvName, DANGEROUS_ENV_NAMES, outputEnvName } from './shared/env-name.js';
 export { dotenvLine, githubFileCommand, shellExport, shellQuote } from './shared/escape.js';
 export type * from './types.js';
+export { parseExchangesYaml } from './shared/exchanges-yaml.js';
