@@ -34,7 +34,14 @@ const common = {
 if (flag('--split')) {
   const outdir = value('--outdir') ?? 'dist';
   // Lazy imports (the YAML parser for `exchanges`, undici for proxies) become chunks loaded only when used.
-  const result = await build({ ...common, entryPoints: positional, outdir, splitting: true, chunkNames: 'chunks/[name]-[hash]', outExtension: { '.js': '.js' } });
+  const result = await build({
+    ...common,
+    entryPoints: positional,
+    outdir,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.js' },
+  });
   if (result.metafile) writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 } else {
   if (positional.length !== 2) {

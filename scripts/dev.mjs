@@ -14,7 +14,9 @@ if (!task || !(task in tasks)) {
   console.error(`usage: node scripts/dev.mjs ${Object.keys(tasks).join('|')}`);
   process.exit(2);
 }
-const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync(join(root, 'package.json'), 'utf8')));
+const pkg = JSON.parse(
+  await import('node:fs').then((fs) => fs.readFileSync(join(root, 'package.json'), 'utf8')),
+);
 const pnpm = pkg.packageManager; // e.g. pnpm@10.34.8, pinned
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
 

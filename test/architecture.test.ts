@@ -20,7 +20,8 @@ function sourceFiles(dir: string): string[] {
 /** importsOf lists every module specifier a file imports, statically or dynamically. */
 export function importsOf(text: string): string[] {
   const specs: string[] = [];
-  const re = /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
+  const re =
+    /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\s*\(\s*['"]([^'"]+)['"]\s*\)|import\s+['"]([^'"]+)['"]/g;
   for (const m of text.matchAll(re)) specs.push((m[1] ?? m[2] ?? m[3]) as string);
   return specs;
 }
@@ -35,13 +36,21 @@ interface Rule {
 const rules: Rule[] = [
   {
     pkg: 'packages/core/src',
-    forbidden: [/^@federate\/(targets|platforms|cli|testkit|trust)/, /^@actions\//, /^(node:)?fs(\/promises)?$/, /^(node:)?child_process$/],
+    forbidden: [
+      /^@federate\/(targets|platforms|cli|testkit|trust)/,
+      /^@actions\//,
+      /^(node:)?fs(\/promises)?$/,
+      /^(node:)?child_process$/,
+    ],
     forbiddenText: [/process\.env/, /\bprocess\.(argv|exit|stdout|stderr)\b/],
   },
   { pkg: 'packages/targets/src', forbidden: [/^@federate\/(platforms|cli)/, /^@actions\//] },
   { pkg: 'packages/platforms/src', forbidden: [/^@federate\/(targets|cli)/] },
   { pkg: 'packages/trust/src', forbidden: [/^@federate\/(targets|platforms|cli)/, /^@actions\//] },
-  { pkg: 'packages/testkit/src', forbidden: [/^@federate\/(core|targets|platforms|cli|trust)/, /^@actions\//] },
+  {
+    pkg: 'packages/testkit/src',
+    forbidden: [/^@federate\/(core|targets|platforms|cli|trust)/, /^@actions\//],
+  },
 ];
 
 describe('dependency direction', () => {
@@ -52,10 +61,12 @@ describe('dependency direction', () => {
         if (file.endsWith('.test.ts') && !rule.tests) continue;
         const text = readFileSync(file, 'utf8');
         for (const spec of importsOf(text)) {
-          if (rule.forbidden.some((re) => re.test(spec))) offences.push(`${relative(root, file)} imports ${spec}`);
+          if (rule.forbidden.some((re) => re.test(spec)))
+            offences.push(`${relative(root, file)} imports ${spec}`);
         }
         for (const re of rule.forbiddenText ?? []) {
-          if (re.test(text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, ''))) offences.push(`${relative(root, file)} uses ${re.source}`);
+          if (re.test(text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/.*$/gm, '')))
+            offences.push(`${relative(root, file)} uses ${re.source}`);
         }
       }
       expect(offences).toEqual([]);

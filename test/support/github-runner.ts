@@ -64,7 +64,12 @@ export class Job {
   constructor(readonly baseEnv: Record<string, string>) {}
 
   /** runAction runs the action's `main` (or `post`) like the runner, with `with:` inputs. */
-  runAction(actionDir: string, which: 'main' | 'post', inputs: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<StepResult> {
+  runAction(
+    actionDir: string,
+    which: 'main' | 'post',
+    inputs: Record<string, string>,
+    extraEnv: Record<string, string> = {},
+  ): Promise<StepResult> {
     const manifest = parse(readFileSync(join(actionDir, 'action.yml'), 'utf8')) as {
       runs: Record<string, string>;
       inputs: Record<string, { default?: string }>;
@@ -73,9 +78,17 @@ export class Job {
     for (const [name, spec] of Object.entries(manifest.inputs)) {
       inputEnv[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = inputs[name] ?? spec.default ?? '';
     }
-    for (const name of Object.keys(inputs)) if (!(name in manifest.inputs)) throw new Error(`input ${name} is not declared in action.yml`);
-    const stateEnv = which === 'post' ? Object.fromEntries(Object.entries(this.state).map(([k, v]) => [`STATE_${k}`, v])) : {};
-    return this.#run(join(actionDir, manifest.runs[which] as string), { ...inputEnv, ...stateEnv, ...extraEnv }, which === 'main');
+    for (const name of Object.keys(inputs))
+      if (!(name in manifest.inputs)) throw new Error(`input ${name} is not declared in action.yml`);
+    const stateEnv =
+      which === 'post'
+        ? Object.fromEntries(Object.entries(this.state).map(([k, v]) => [`STATE_${k}`, v]))
+        : {};
+    return this.#run(
+      join(actionDir, manifest.runs[which] as string),
+      { ...inputEnv, ...stateEnv, ...extraEnv },
+      which === 'main',
+    );
   }
 
   /** runScript runs a later step: a Node script with the job's exported env. */
@@ -129,7 +142,15 @@ export function maskedValues(stdout: string): Array<{ value: string; index: numb
   const out: Array<{ value: string; index: number }> = [];
   let index = 0;
   for (const line of stdout.split('\n')) {
-    if (line.startsWith('::add-mask::')) out.push({ value: line.slice('::add-mask::'.length).replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%'), index });
+    if (line.startsWith('::add-mask::'))
+      out.push({
+        value: line
+          .slice('::add-mask::'.length)
+          .replace(/%0A/g, '\n')
+          .replace(/%0D/g, '\r')
+          .replace(/%25/g, '%'),
+        index,
+      });
     index += line.length + 1;
   }
   return out;

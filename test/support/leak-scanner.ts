@@ -49,7 +49,8 @@ export class LeakScanner {
         const st = statSync(p, { throwIfNoEntry: false });
         if (!st) continue;
         if (st.isDirectory()) walk(p);
-        else if (st.isFile() && st.size < 8 * 1024 * 1024) this.scanText(`file ${relative(root, p)}`, readFileSync(p, 'latin1'));
+        else if (st.isFile() && st.size < 8 * 1024 * 1024)
+          this.scanText(`file ${relative(root, p)}`, readFileSync(p, 'latin1'));
       }
     };
     walk(root);

@@ -8,7 +8,11 @@ import type { Env, Logger, SecretRegistry } from '@federate/core';
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 
 /** githubLogger writes to stdout the way the runner reads it. */
-export function githubLogger(env: Env, secrets: SecretRegistry, write: (t: string) => void = (t) => void process.stdout.write(t)): Logger {
+export function githubLogger(
+  env: Env,
+  secrets: SecretRegistry,
+  write: (t: string) => void = (t) => void process.stdout.write(t),
+): Logger {
   const debug = env['RUNNER_DEBUG'] === '1' || env['ACTIONS_STEP_DEBUG'] === 'true';
   return {
     debug: (m) => {

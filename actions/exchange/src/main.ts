@@ -34,7 +34,14 @@ async function run(): Promise<number> {
     const inputs = readGitHubInputs(env, inputNames(env));
     const platform = github.create({
       env,
-      http: createHttpClient({ fetch: deps.fetch, now: deps.now, sleep: deps.sleep, random: deps.random, userAgent: deps.userAgent, log }),
+      http: createHttpClient({
+        fetch: deps.fetch,
+        now: deps.now,
+        sleep: deps.sleep,
+        random: deps.random,
+        userAgent: deps.userAgent,
+        log,
+      }),
       secrets,
       log,
       now: deps.now,
@@ -54,7 +61,9 @@ async function run(): Promise<number> {
   } catch (error) {
     // One failure line for the step (::error:: annotates the run), redacted like everything else.
     const text = formatError(error, secrets);
-    process.stdout.write(`::error title=Federate::${text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`);
+    process.stdout.write(
+      `::error title=Federate::${text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`,
+    );
     return 1;
   }
 }

@@ -2,7 +2,14 @@
  * post.ts: the Action's post step. Removes exactly the files main recorded and revokes the
  * server-side tokens it recorded (Vault, octo-sts). Never fails the job over cleanup: it warns.
  */
-import { createFetch, createHttpClient, type Deps, revokeRecorded, SecretRegistry, userAgent } from '@federate/core';
+import {
+  createFetch,
+  createHttpClient,
+  type Deps,
+  revokeRecorded,
+  SecretRegistry,
+  userAgent,
+} from '@federate/core';
 import { github } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import { githubLogger } from './log.js';
@@ -24,7 +31,14 @@ async function run(): Promise<void> {
   try {
     const platform = github.create({
       env,
-      http: createHttpClient({ fetch: deps.fetch, now: deps.now, sleep: deps.sleep, random: deps.random, userAgent: deps.userAgent, log }),
+      http: createHttpClient({
+        fetch: deps.fetch,
+        now: deps.now,
+        sleep: deps.sleep,
+        random: deps.random,
+        userAgent: deps.userAgent,
+        log,
+      }),
       secrets,
       log,
       now: deps.now,
@@ -33,7 +47,9 @@ async function run(): Promise<void> {
     });
     const { removed, revoke } = await platform.cleanup();
     const errors = await revokeRecorded(revoke, TARGETS, deps);
-    log.info(`Federate cleanup: removed ${removed.length} file(s), revoked ${revoke.length - errors.length} of ${revoke.length} token(s)`);
+    log.info(
+      `Federate cleanup: removed ${removed.length} file(s), revoked ${revoke.length - errors.length} of ${revoke.length} token(s)`,
+    );
     for (const e of errors) log.warn(`${e.code}: ${e.message}`);
   } catch (error) {
     log.warn(`Federate cleanup could not finish: ${(error as { code?: string }).code ?? 'unexpected error'}`);

@@ -3,9 +3,24 @@ import { envInputs, parseArgs, UsageError } from './args.js';
 
 describe('parseArgs', () => {
   it('reads commands, values, = values, booleans and negations', () => {
-    const a = parseArgs(['exchange', '--target', 'aws', '--role-arn=arn:aws:iam::1:role/x', '--dry-run', '--no-cleanup', '--export-env', 'false']);
+    const a = parseArgs([
+      'exchange',
+      '--target',
+      'aws',
+      '--role-arn=arn:aws:iam::1:role/x',
+      '--dry-run',
+      '--no-cleanup',
+      '--export-env',
+      'false',
+    ]);
     expect(a.command).toBe('exchange');
-    expect(a.flags).toEqual({ target: 'aws', 'role-arn': 'arn:aws:iam::1:role/x', 'dry-run': 'true', cleanup: 'false', 'export-env': 'false' });
+    expect(a.flags).toEqual({
+      target: 'aws',
+      'role-arn': 'arn:aws:iam::1:role/x',
+      'dry-run': 'true',
+      cleanup: 'false',
+      'export-env': 'false',
+    });
   });
 
   it('keeps everything after -- for federate run', () => {
@@ -15,7 +30,13 @@ describe('parseArgs', () => {
   });
 
   it('overlays flags on FEDERATE_* variables and ignores empty and reserved ones', () => {
-    const env = { FEDERATE_ROLE_ARN: 'from-env', FEDERATE_REGION: '', FEDERATE_CLI: '/x', FEDERATE_TARGET: 'aws', OTHER: 'x' };
+    const env = {
+      FEDERATE_ROLE_ARN: 'from-env',
+      FEDERATE_REGION: '',
+      FEDERATE_CLI: '/x',
+      FEDERATE_TARGET: 'aws',
+      OTHER: 'x',
+    };
     const a = parseArgs(['exchange', '--role-arn', 'from-flag'], env);
     expect(a.inputs).toEqual({ 'role-arn': 'from-flag', target: 'aws' });
     expect(envInputs(env)).toEqual({ 'role-arn': 'from-env', target: 'aws' });

@@ -23,7 +23,13 @@ export const BOOLEAN_FLAGS = new Set([
 ]);
 
 /** RESERVED_ENV are FEDERATE_* variables that configure wrappers, not inputs. */
-const RESERVED_ENV = new Set(['FEDERATE_CLI', 'FEDERATE_ID_TOKEN', 'FEDERATE_VERSION', 'FEDERATE_DEBUG', 'FEDERATE_WORKSPACE']);
+const RESERVED_ENV = new Set([
+  'FEDERATE_CLI',
+  'FEDERATE_ID_TOKEN',
+  'FEDERATE_VERSION',
+  'FEDERATE_DEBUG',
+  'FEDERATE_WORKSPACE',
+]);
 
 /** ParsedArgs is one command line. */
 export interface ParsedArgs {
@@ -53,7 +59,10 @@ export function envInputs(env: Readonly<Record<string, string | undefined>>): Re
 }
 
 /** parseArgs reads `federate <command> [--flag value | --flag=value | --bool] [-- program args…]`. */
-export function parseArgs(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): ParsedArgs {
+export function parseArgs(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): ParsedArgs {
   const flags: Record<string, string> = {};
   const positionals: string[] = [];
   let rest: string[] = [];
@@ -75,7 +84,8 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       let name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).replace(/_/g, '-');
-      if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
+      if (!/^[a-z][a-z0-9-]*$/.test(name))
+        throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
       let value: string;
       if (eq !== -1) value = arg.slice(eq + 1);
       else if (name.startsWith('no-') && BOOLEAN_FLAGS.has(name.slice(3))) {
@@ -97,7 +107,8 @@ export function parseArgs(argv: readonly string[], env: Readonly<Record<string, 
       flags[name] = value;
       continue;
     }
-    if (arg.startsWith('-') && arg.length > 1) throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
+    if (arg.startsWith('-') && arg.length > 1)
+      throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
     if (command === undefined) command = arg;
     else positionals.push(arg);
   }

@@ -17,10 +17,16 @@ export const EXIT_DOCTOR = 5;
 /** exitCodeFor maps an error to the documented exit code. */
 export function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError) return EXIT_USAGE;
-  const inner = error instanceof AggregateExchangeError && error.errors.length === 1 ? error.errors[0] : error;
+  const inner =
+    error instanceof AggregateExchangeError && error.errors.length === 1 ? error.errors[0] : error;
   if (inner instanceof ConfigError) return EXIT_USAGE;
   if (inner instanceof FederateError && inner.code.startsWith('ERR_CONFIG_')) return EXIT_USAGE;
-  if (inner instanceof PlatformError || (inner instanceof FederateError && (inner.code.startsWith('ERR_PLATFORM_') || inner.code === 'ERR_TOKEN_MALFORMED'))) return EXIT_PLATFORM;
+  if (
+    inner instanceof PlatformError ||
+    (inner instanceof FederateError &&
+      (inner.code.startsWith('ERR_PLATFORM_') || inner.code === 'ERR_TOKEN_MALFORMED'))
+  )
+    return EXIT_PLATFORM;
   if (inner instanceof FederateError && inner.code === 'ERR_CLEANUP_FAILED') return EXIT_CLEANUP;
   return EXIT_EXCHANGE;
 }

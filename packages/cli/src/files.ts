@@ -10,11 +10,16 @@ import { FederateError } from '@federate/core';
 export function writePrivateFile(path: string, content: string): void {
   try {
     if (lstatSync(path).isSymbolicLink())
-      throw new FederateError('ERR_PLATFORM_EXPORT', `refusing to write through the symbolic link ${path}`, { hint: 'remove the link or choose another path' });
+      throw new FederateError('ERR_PLATFORM_EXPORT', `refusing to write through the symbolic link ${path}`, {
+        hint: 'remove the link or choose another path',
+      });
   } catch (error) {
     if (error instanceof FederateError) throw error;
   }
-  const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}`);
+  const temp = join(
+    dirname(path),
+    `.${basename(path)}.${process.pid}.${Math.random().toString(36).slice(2)}`,
+  );
   try {
     writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
     renameSync(temp, path);

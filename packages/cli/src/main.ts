@@ -10,7 +10,7 @@ import { runRun } from './commands/run.js';
 import { runToken } from './commands/token.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { HELP } from './help.js';
-import { type Io, processIo } from './runtime.js';
+import type { Io } from './runtime.js';
 
 type Command = (args: ReturnType<typeof parseArgs>, io: Io, secrets: SecretRegistry) => Promise<number>;
 
@@ -45,7 +45,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const command = COMMANDS[args.command];
   if (!command) {
-    io.stderr(`federate: unknown command ${JSON.stringify(args.command.slice(0, 40))}\nRun 'federate --help' for usage.\n`);
+    io.stderr(
+      `federate: unknown command ${JSON.stringify(args.command.slice(0, 40))}\nRun 'federate --help' for usage.\n`,
+    );
     return EXIT_USAGE;
   }
   if (args.flags['help'] === 'true') {

@@ -11,7 +11,7 @@ import {
   type Env,
   type ExecFunction,
   type Logger,
-  SecretRegistry,
+  type SecretRegistry,
   userAgent,
 } from '@federate/core';
 
@@ -33,9 +33,12 @@ export function processIo(): Io {
 
 /** isDebug follows each platform's own debug switch, so users need learn no new one. */
 export function isDebug(env: Env): boolean {
-  return [env['FEDERATE_DEBUG'], env['RUNNER_DEBUG'] === '1' ? 'true' : undefined, env['ACTIONS_STEP_DEBUG'], env['CI_DEBUG_TRACE']].some(
-    (v) => v === 'true' || v === '1',
-  );
+  return [
+    env['FEDERATE_DEBUG'],
+    env['RUNNER_DEBUG'] === '1' ? 'true' : undefined,
+    env['ACTIONS_STEP_DEBUG'],
+    env['CI_DEBUG_TRACE'],
+  ].some((v) => v === 'true' || v === '1');
 }
 
 /** makeLogger writes redacted lines to stderr; colours only when allowed (NO_COLOR, non-TTY). */
@@ -58,9 +61,19 @@ export const execNoShell: ExecFunction = (file, args, opts) =>
     const child = execFile(
       file,
       [...args],
-      { env: opts.env, timeout: opts.timeoutMs ?? 30_000, maxBuffer: 4 * 1024 * 1024, encoding: 'utf8', windowsHide: true },
+      {
+        env: opts.env,
+        timeout: opts.timeoutMs ?? 30_000,
+        maxBuffer: 4 * 1024 * 1024,
+        encoding: 'utf8',
+        windowsHide: true,
+      },
       (error, stdout, stderr) => {
-        const code = error ? (typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : 127) : 0;
+        const code = error
+          ? typeof (error as { code?: unknown }).code === 'number'
+            ? (error as { code: number }).code
+            : 127
+          : 0;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );

@@ -17,7 +17,8 @@ export function fileRef(name: string): string {
 export function resolveFileRefs(content: string, paths: Readonly<Record<string, string>>): string {
   return content.replace(REF, (_, name: string) => {
     const path = paths[name];
-    if (path === undefined) throw new TypeError(`resolveFileRefs: no file named ${name} was written before this one`);
+    if (path === undefined)
+      throw new TypeError(`resolveFileRefs: no file named ${name} was written before this one`);
     return JSON.stringify(path).slice(1, -1);
   });
 }

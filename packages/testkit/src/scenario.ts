@@ -30,7 +30,12 @@ export async function startScenario(opts: { repository?: string; ref?: string } 
   const trusted = [{ issuer: github.issuer }];
   const aws = await startAwsSts({
     trusted,
-    roles: { [SCENARIO_ROLE_ARN]: { conditions: { sub: `repo:${SCENARIO_REPOSITORY}:ref:refs/heads/main` }, maxSessionDuration: 3600 } },
+    roles: {
+      [SCENARIO_ROLE_ARN]: {
+        conditions: { sub: `repo:${SCENARIO_REPOSITORY}:ref:refs/heads/main` },
+        maxSessionDuration: 3600,
+      },
+    },
   });
   const vaultSecrets = {
     db_password: `pw-${Math.random().toString(36).slice(2)}-"quoted"-$(not-run)`,

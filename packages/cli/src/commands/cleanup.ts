@@ -15,7 +15,9 @@ export async function runCleanup(args: ParsedArgs, io: Io, secrets = new SecretR
   const platform = createPlatform(io, deps, secrets, args.inputs);
   const { removed, revoke } = await platform.cleanup();
   const errors = await revokeRecorded(revoke, TARGETS, deps);
-  deps.log.info(`federate cleanup: removed ${removed.length} file(s), revoked ${revoke.length - errors.length} of ${revoke.length} token(s)`);
+  deps.log.info(
+    `federate cleanup: removed ${removed.length} file(s), revoked ${revoke.length - errors.length} of ${revoke.length} token(s)`,
+  );
   for (const e of errors) deps.log.warn(`${e.code}: ${e.message}`);
   return errors.length ? EXIT_CLEANUP : EXIT_OK;
 }

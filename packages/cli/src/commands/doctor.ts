@@ -30,7 +30,8 @@ export function policyKind(doc: unknown): PolicyKind | undefined {
   const o = doc as Record<string, unknown>;
   if ('Statement' in o || 'Version' in o) return 'aws';
   if ('attributeMapping' in o || 'attributeCondition' in o || 'attribute_mapping' in o) return 'gcp';
-  if ('bound_audiences' in o || 'bound_claims' in o || 'user_claim' in o || 'bound_subject' in o) return 'vault';
+  if ('bound_audiences' in o || 'bound_claims' in o || 'user_claim' in o || 'bound_subject' in o)
+    return 'vault';
   return undefined;
 }
 
@@ -39,13 +40,32 @@ function readPolicy(path: string, kindInput: string | undefined): { kind: Policy
   try {
     doc = JSON.parse(readFileSync(path, 'utf8'));
   } catch {
-    throw new ConfigError([{ code: 'ERR_CONFIG_JSON', input: 'trust-policy', message: 'must be a readable JSON file', hint: 'export the policy as JSON (aws iam get-role, gcloud … describe --format=json, vault read -format=json)' }]);
+    throw new ConfigError([
+      {
+        code: 'ERR_CONFIG_JSON',
+        input: 'trust-policy',
+        message: 'must be a readable JSON file',
+        hint: 'export the policy as JSON (aws iam get-role, gcloud … describe --format=json, vault read -format=json)',
+      },
+    ]);
   }
   // `vault read -format=json` wraps the role in { data: … }; accept it as printed.
-  if (doc && typeof doc === 'object' && 'data' in doc && policyKind((doc as { data: unknown }).data) === 'vault') doc = (doc as { data: unknown }).data;
+  if (
+    doc &&
+    typeof doc === 'object' &&
+    'data' in doc &&
+    policyKind((doc as { data: unknown }).data) === 'vault'
+  )
+    doc = (doc as { data: unknown }).data;
   const kind = (kindInput as PolicyKind | undefined) ?? policyKind(doc);
   if (!kind || !['aws', 'gcp', 'vault'].includes(kind))
-    throw new ConfigError([{ code: 'ERR_CONFIG_ENUM', input: 'policy-type', message: 'cannot tell what kind of policy this is; say aws, gcp or vault' }]);
+    throw new ConfigError([
+      {
+        code: 'ERR_CONFIG_ENUM',
+        input: 'policy-type',
+        message: 'cannot tell what kind of policy this is; say aws, gcp or vault',
+      },
+    ]);
   return { kind, doc };
 }
 
@@ -53,7 +73,9 @@ function readPolicy(path: string, kindInput: string | undefined): { kind: Policy
 export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
   const inputs = args.inputs;
   const deps = makeDeps(io, secrets, 'cli', inputs['platform'] ?? 'auto');
-  const policy = inputs['trust-policy'] ? readPolicy(inputs['trust-policy'], inputs['policy-type']) : undefined;
+  const policy = inputs['trust-policy']
+    ? readPolicy(inputs['trust-policy'], inputs['policy-type'])
+    : undefined;
   const audience = inputs['audience'] ?? '';
   const platform = createPlatform(io, deps, secrets, inputs);
   const token = secrets.add(await platform.tokenSource.idToken(audience || (platform.defaultAudience ?? '')));
@@ -61,7 +83,8 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
   const report: DoctorReport = { inspection: inspectToken(token, { now }) };
   const claims = report.inspection?.claims ?? {};
   if (inputs['verify'] !== 'false') {
-    const fetchWithTimeout = ((url: string, init?: RequestInit) => deps.fetch(url, { ...init, signal: AbortSignal.timeout(10_000), redirect: 'manual' })) as typeof fetch;
+    const fetchWithTimeout = ((url: string, init?: RequestInit) =>
+      deps.fetch(url, { ...init, signal: AbortSignal.timeout(10_000), redirect: 'manual' })) as typeof fetch;
     report.checks = await checkToken(token, {
       fetch: fetchWithTimeout,
       now,
@@ -69,14 +92,34 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
       ...(inputs['issuer'] ? { expectedIssuer: inputs['issuer'] } : {}),
     });
   }
-  if (policy?.kind === 'aws') report.aws = evaluateAwsTrustPolicy(policy.doc, claims, inputs['account-id'] ? { accountId: inputs['account-id'] } : {});
-  if (policy?.kind === 'gcp') report.gcp = evaluateGcpProvider(policy.doc as Parameters<typeof evaluateGcpProvider>[0], claims);
-  if (policy?.kind === 'vault') report.vault = evaluateVaultRole(policy.doc as Parameters<typeof evaluateVaultRole>[0], claims);
-  if (inputs['expect']) report.expectations = checkExpectations(claims, parseExpectations(inputs['expect'].split(/[,\n]/).map((s) => s.trim()).filter(Boolean)));
+  if (policy?.kind === 'aws')
+    report.aws = evaluateAwsTrustPolicy(
+      policy.doc,
+      claims,
+      inputs['account-id'] ? { accountId: inputs['account-id'] } : {},
+    );
+  if (policy?.kind === 'gcp')
+    report.gcp = evaluateGcpProvider(policy.doc as Parameters<typeof evaluateGcpProvider>[0], claims);
+  if (policy?.kind === 'vault')
+    report.vault = evaluateVaultRole(policy.doc as Parameters<typeof evaluateVaultRole>[0], claims);
+  if (inputs['expect'])
+    report.expectations = checkExpectations(
+      claims,
+      parseExpectations(
+        inputs['expect']
+          .split(/[,\n]/)
+          .map((s) => s.trim())
+          .filter(Boolean),
+      ),
+    );
 
   const color = !io.env['NO_COLOR'] && process.stdout.isTTY === true;
   // The report never contains the token; redact anyway in case a claim echoes a secret.
-  io.stdout(secrets.redact(inputs['json'] === 'true' ? `${renderJson(report)}\n` : `${renderText(report, { color })}\n`));
+  io.stdout(
+    secrets.redact(
+      inputs['json'] === 'true' ? `${renderJson(report)}\n` : `${renderText(report, { color })}\n`,
+    ),
+  );
   const failed =
     (report.checks ?? []).some((c) => !c.ok && !c.skipped) ||
     (report.aws && report.aws.decision !== 'allow') ||

@@ -84,9 +84,21 @@ function memorySink(mask: (v: string) => void) {
 }
 
 /** runRun is `federate run`. */
-export async function runRun(args: ParsedArgs, io: Io, secrets: SecretRegistry = new Registry()): Promise<number> {
+export async function runRun(
+  args: ParsedArgs,
+  io: Io,
+  secrets: SecretRegistry = new Registry(),
+): Promise<number> {
   const [program, ...programArgs] = args.rest;
-  if (!program) throw new ConfigError([{ code: 'ERR_CONFIG_REQUIRED', input: '--', message: 'federate run needs a command after --', hint: 'e.g. federate run --target aws --role-arn … -- aws s3 ls' }]);
+  if (!program)
+    throw new ConfigError([
+      {
+        code: 'ERR_CONFIG_REQUIRED',
+        input: '--',
+        message: 'federate run needs a command after --',
+        hint: 'e.g. federate run --target aws --role-arn … -- aws s3 ls',
+      },
+    ]);
   const deps = makeDeps(io, secrets, 'cli', args.inputs['platform'] ?? 'auto');
   const platform = createPlatform(io, deps, secrets, args.inputs);
   const inputs = targetInputs(args.inputs);
@@ -99,9 +111,16 @@ export async function runRun(args: ParsedArgs, io: Io, secrets: SecretRegistry =
   });
   const mem = memorySink((v) => platform.sink.mask(v));
   try {
-    await federate({ platform: { name: platform.name, tokenSource: platform.tokenSource, sink: mem.sink }, config, deps });
+    await federate({
+      platform: { name: platform.name, tokenSource: platform.tokenSource, sink: mem.sink },
+      config,
+      deps,
+    });
     const code = await new Promise<number>((resolve) => {
-      const child = spawn(program, programArgs, { env: { ...io.env, ...mem.env }, stdio: ['inherit', 'pipe', 'pipe'] });
+      const child = spawn(program, programArgs, {
+        env: { ...io.env, ...mem.env },
+        stdio: ['inherit', 'pipe', 'pipe'],
+      });
       const out = new RedactingWriter(io.stdout, secrets);
       const err = new RedactingWriter(io.stderr, secrets);
       child.stdout.setEncoding('utf8').on('data', (c: string) => out.push(c));
@@ -123,12 +142,22 @@ export async function runRun(args: ParsedArgs, io: Io, secrets: SecretRegistry =
   } finally {
     rmSync(mem.dir, { recursive: true, force: true });
     if (config.cleanup) {
-      for (const e of await revokeRecorded(mem.revoke, TARGETS, deps)) deps.log.warn(`${e.code}: ${e.message}`);
+      for (const e of await revokeRecorded(mem.revoke, TARGETS, deps))
+        deps.log.warn(`${e.code}: ${e.message}`);
     }
   }
 }
 
 function osSignal(signal: NodeJS.Signals): number | undefined {
-  const table: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGTERM: 15, SIGSEGV: 11, SIGABRT: 6, SIGPIPE: 13 };
+  const table: Partial<Record<NodeJS.Signals, number>> = {
+    SIGHUP: 1,
+    SIGINT: 2,
+    SIGQUIT: 3,
+    SIGKILL: 9,
+    SIGTERM: 15,
+    SIGSEGV: 11,
+    SIGABRT: 6,
+    SIGPIPE: 13,
+  };
   return table[signal];
 }

@@ -14,9 +14,19 @@ const FORMATS = ['raw', 'json', 'google-executable'] as const;
 /** runToken is `federate token`. */
 export async function runToken(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
   const { format = 'raw', audience, ...rest } = args.inputs;
-  if (!audience) throw new ConfigError([{ code: 'ERR_CONFIG_REQUIRED', input: 'audience', message: 'is required', hint: 'pass --audience with the audience the server trusts' }]);
+  if (!audience)
+    throw new ConfigError([
+      {
+        code: 'ERR_CONFIG_REQUIRED',
+        input: 'audience',
+        message: 'is required',
+        hint: 'pass --audience with the audience the server trusts',
+      },
+    ]);
   if (!(FORMATS as readonly string[]).includes(format))
-    throw new ConfigError([{ code: 'ERR_CONFIG_ENUM', input: 'format', message: `must be one of ${FORMATS.join(', ')}` }]);
+    throw new ConfigError([
+      { code: 'ERR_CONFIG_ENUM', input: 'format', message: `must be one of ${FORMATS.join(', ')}` },
+    ]);
   const deps = makeDeps(io, secrets, 'cli', rest['platform'] ?? 'auto');
   const platform = createPlatform(io, deps, secrets, { ...rest, ...(rest['output-file'] ? {} : {}) });
   const token = secrets.add(await platform.tokenSource.idToken(audience));
@@ -25,7 +35,13 @@ export async function runToken(args: ParsedArgs, io: Io, secrets = new SecretReg
   let text: string;
   if (format === 'google-executable') {
     // https://google.aip.dev/auth/4117: the executable response for OIDC subject tokens.
-    text = JSON.stringify({ version: 1, success: true, token_type: 'urn:ietf:params:oauth:token-type:id_token', id_token: token, ...(exp ? { expiration_time: exp } : {}) });
+    text = JSON.stringify({
+      version: 1,
+      success: true,
+      token_type: 'urn:ietf:params:oauth:token-type:id_token',
+      id_token: token,
+      ...(exp ? { expiration_time: exp } : {}),
+    });
   } else if (format === 'json') {
     text = JSON.stringify({ token, ...(exp ? { expires_at: exp } : {}) });
   } else text = token;

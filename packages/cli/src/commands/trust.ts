@@ -13,11 +13,14 @@ type Request = Parameters<typeof generateTrust>[0];
 /** trustRequest reads the command line into a generation request, reporting every problem at once. */
 export function trustRequest(inputs: Readonly<Record<string, string>>): Request {
   const r = new InputReader(inputs);
-  const platform = r.oneOf('platform', ['github', 'gitlab', 'circleci', 'cloudbuild'] as const, { required: true });
+  const platform = r.oneOf('platform', ['github', 'gitlab', 'circleci', 'cloudbuild'] as const, {
+    required: true,
+  });
   const target = r.oneOf('target', ['aws', 'gcp', 'azure', 'vault', 'octo-sts'] as const, { required: true });
   const format = r.oneOf('format', ['json', 'terraform', 'cli'] as const, { default: 'json' }) ?? 'json';
   const opt = (name: string) => r.string(name);
-  const compact = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+  const compact = <T extends object>(o: T): T =>
+    Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
   let scope: object = {};
   if (platform === 'github') {
     scope = compact({
@@ -43,17 +46,70 @@ export function trustRequest(inputs: Readonly<Record<string, string>>): Request 
       host: opt('host'),
     });
   } else if (platform === 'circleci') {
-    scope = compact({ orgId: r.required('org-id'), projectId: r.required('project-id'), vcsOrigin: opt('vcs-origin'), vcsRef: opt('vcs-ref'), userId: opt('user-id') });
+    scope = compact({
+      orgId: r.required('org-id'),
+      projectId: r.required('project-id'),
+      vcsOrigin: opt('vcs-origin'),
+      vcsRef: opt('vcs-ref'),
+      userId: opt('user-id'),
+    });
   } else if (platform === 'cloudbuild') {
-    scope = compact({ serviceAccountEmail: r.required('service-account'), serviceAccountUniqueId: opt('service-account-id') });
+    scope = compact({
+      serviceAccountEmail: r.required('service-account'),
+      serviceAccountUniqueId: opt('service-account-id'),
+    });
   }
   let params: object = {};
-  if (target === 'aws') params = { aws: compact({ accountId: r.required('account-id', { pattern: /^\d{12}$/, patternText: 'a 12-digit account id' }), roleName: r.required('role-name'), audience: opt('audience'), partition: opt('partition') }) };
+  if (target === 'aws')
+    params = {
+      aws: compact({
+        accountId: r.required('account-id', { pattern: /^\d{12}$/, patternText: 'a 12-digit account id' }),
+        roleName: r.required('role-name'),
+        audience: opt('audience'),
+        partition: opt('partition'),
+      }),
+    };
   if (target === 'gcp')
-    params = { gcp: compact({ projectNumber: r.required('project-number', { pattern: /^\d+$/, patternText: 'the numeric project number' }), projectId: opt('project-id'), poolId: r.required('pool-id'), providerId: r.required('provider-id'), serviceAccount: opt('gcp-service-account'), audience: opt('audience') }) };
-  if (target === 'azure') params = { azure: compact({ clientId: opt('client-id'), appObjectId: opt('app-object-id'), name: r.string('name') ?? 'federate', audience: opt('audience') }) };
-  if (target === 'vault') params = { vault: compact({ mount: opt('mount'), role: r.required('role'), policies: r.list('policies'), audience: opt('audience'), tokenTtl: opt('token-ttl') }) };
-  if (target === 'octo-sts') params = { octoSts: compact({ scope: r.required('scope'), identity: r.required('identity'), audience: opt('audience') }) };
+    params = {
+      gcp: compact({
+        projectNumber: r.required('project-number', {
+          pattern: /^\d+$/,
+          patternText: 'the numeric project number',
+        }),
+        projectId: opt('project-id'),
+        poolId: r.required('pool-id'),
+        providerId: r.required('provider-id'),
+        serviceAccount: opt('gcp-service-account'),
+        audience: opt('audience'),
+      }),
+    };
+  if (target === 'azure')
+    params = {
+      azure: compact({
+        clientId: opt('client-id'),
+        appObjectId: opt('app-object-id'),
+        name: r.string('name') ?? 'federate',
+        audience: opt('audience'),
+      }),
+    };
+  if (target === 'vault')
+    params = {
+      vault: compact({
+        mount: opt('mount'),
+        role: r.required('role'),
+        policies: r.list('policies'),
+        audience: opt('audience'),
+        tokenTtl: opt('token-ttl'),
+      }),
+    };
+  if (target === 'octo-sts')
+    params = {
+      octoSts: compact({
+        scope: r.required('scope'),
+        identity: r.required('identity'),
+        audience: opt('audience'),
+      }),
+    };
   throwIfIssues(r.issues);
   return { platform, scope, target, format, ...params } as Request;
 }

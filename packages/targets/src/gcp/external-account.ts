@@ -88,5 +88,4 @@ export function renderExternalAccount(doc: ExternalAccount): string {
   return JSON.stringify(doc);
 }
 
-
 export { fileRef, resolveFileRefs } from '@federate/core';

@@ -23,7 +23,16 @@ export function codeForStatus(status: number, throttled = false): ErrorCode {
 
 /** requestIdOf reads the vendor request id headers we know of. */
 export function requestIdOf(res: HttpResponse): string | undefined {
-  return headerOf(res, 'x-amzn-requestid', 'x-amz-request-id', 'x-ms-request-id', 'request-id', 'x-request-id', 'x-vault-request-id', 'x-goog-request-id');
+  return headerOf(
+    res,
+    'x-amzn-requestid',
+    'x-amz-request-id',
+    'x-ms-request-id',
+    'request-id',
+    'x-request-id',
+    'x-vault-request-id',
+    'x-goog-request-id',
+  );
 }
 
 /** parseJsonBody parses a JSON body, or throws ERR_EXCHANGE_BAD_RESPONSE naming what was expected. */
@@ -33,25 +42,45 @@ export function parseJsonBody(res: HttpResponse, target: string, what: string): 
   try {
     parsed = JSON.parse(res.text);
   } catch {
-    throw new ExchangeError('ERR_EXCHANGE_BAD_RESPONSE', target, `${what} answered HTTP ${res.status} with a body that is not JSON${type ? ` (content-type ${clip(type)})` : ''}`, {
-      status: res.status,
-      ...optional('requestId', requestIdOf(res)),
-      hint: 'check that the endpoint URL points at the token service itself, not a proxy or login page',
-    });
+    throw new ExchangeError(
+      'ERR_EXCHANGE_BAD_RESPONSE',
+      target,
+      `${what} answered HTTP ${res.status} with a body that is not JSON${type ? ` (content-type ${clip(type)})` : ''}`,
+      {
+        status: res.status,
+        ...optional('requestId', requestIdOf(res)),
+        hint: 'check that the endpoint URL points at the token service itself, not a proxy or login page',
+      },
+    );
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-    throw new ExchangeError('ERR_EXCHANGE_BAD_RESPONSE', target, `${what} answered with JSON that is not an object`, { status: res.status });
+    throw new ExchangeError(
+      'ERR_EXCHANGE_BAD_RESPONSE',
+      target,
+      `${what} answered with JSON that is not an object`,
+      { status: res.status },
+    );
   }
   return parsed as Record<string, unknown>;
 }
 
 /** requireString reads a string field of a success body or throws ERR_EXCHANGE_BAD_RESPONSE. */
-export function requireString(body: Record<string, unknown>, field: string, target: string, what: string): string {
+export function requireString(
+  body: Record<string, unknown>,
+  field: string,
+  target: string,
+  what: string,
+): string {
   const v = body[field];
   if (typeof v !== 'string' || v === '') {
-    throw new ExchangeError('ERR_EXCHANGE_BAD_RESPONSE', target, `${what} answered without the ${field} field`, {
-      hint: 'the server does not speak the documented protocol; check the endpoint URL',
-    });
+    throw new ExchangeError(
+      'ERR_EXCHANGE_BAD_RESPONSE',
+      target,
+      `${what} answered without the ${field} field`,
+      {
+        hint: 'the server does not speak the documented protocol; check the endpoint URL',
+      },
+    );
   }
   return v;
 }
@@ -74,7 +103,9 @@ export function parseOAuthError(res: HttpResponse): OAuthErrorBody | undefined {
   try {
     const body = JSON.parse(res.text) as Record<string, unknown>;
     if (typeof body['error'] !== 'string') return undefined;
-    const codes = Array.isArray(body['error_codes']) ? body['error_codes'].filter((c): c is number => typeof c === 'number') : undefined;
+    const codes = Array.isArray(body['error_codes'])
+      ? body['error_codes'].filter((c): c is number => typeof c === 'number')
+      : undefined;
     return {
       error: body['error'],
       errorDescription: typeof body['error_description'] === 'string' ? body['error_description'] : undefined,
@@ -94,8 +125,14 @@ export function oauthError(
   hints: (err: OAuthErrorBody | undefined) => string | undefined,
 ): ExchangeError {
   const err = parseOAuthError(res);
-  const serverCode = err ? (err.errorCodes?.[0] !== undefined ? `AADSTS${err.errorCodes[0]}` : err.error) : undefined;
-  const detail = err ? `${err.error}${err.errorDescription ? `: ${clip(err.errorDescription)}` : ''}` : `HTTP ${res.status}${res.text ? `: ${clip(res.text)}` : ''}`;
+  const serverCode = err
+    ? err.errorCodes?.[0] !== undefined
+      ? `AADSTS${err.errorCodes[0]}`
+      : err.error
+    : undefined;
+  const detail = err
+    ? `${err.error}${err.errorDescription ? `: ${clip(err.errorDescription)}` : ''}`
+    : `HTTP ${res.status}${res.text ? `: ${clip(res.text)}` : ''}`;
   const hint = hints(err);
   return new ExchangeError(codeForStatus(res.status), target, `${what} rejected the exchange: ${detail}`, {
     status: res.status,
