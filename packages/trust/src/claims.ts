@@ -36,7 +36,8 @@ export function detectPlatform(claims: Claims): Platform {
  * without its scheme and trailing slash (`token.actions.githubusercontent.com`, `oidc.circleci.com/org/<id>`).
  */
 export function awsProviderKey(iss: string): string {
-  return iss.replace(/^https:\/\//i, '').replace(/\/+$/, '');
+  // IAM names providers by host and path; issuers are https, except loopback emulators in tests.
+  return iss.replace(/^https?:\/\//i, '').replace(/\/+$/, '');
 }
 
 /** awsProviderArn is the Principal.Federated value a role trusts for this issuer. */
