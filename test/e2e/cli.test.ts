@@ -31,7 +31,10 @@ async function federate(args: string[], env: Record<string, string> = {}, node =
   return runProcess(node, [cli, ...args], { env: { ...baseEnv(), ...env }, cwd: dir });
 }
 
-async function tokenFile(audience: string, name = `token-${Math.random().toString(36).slice(2)}`): Promise<string> {
+async function tokenFile(
+  audience: string,
+  name = `token-${Math.random().toString(36).slice(2)}`,
+): Promise<string> {
   const path = join(dir, name);
   writeFileSync(path, await world.github.mintFor(audience), { mode: 0o600 });
   return path;
@@ -49,7 +52,16 @@ function scanner(): LeakScanner {
   return s;
 }
 
-const awsArgs = () => ['--target', 'aws', '--role-arn', world.roleArn, '--region', 'eu-west-1', '--endpoint', world.aws.url];
+const awsArgs = () => [
+  '--target',
+  'aws',
+  '--role-arn',
+  world.roleArn,
+  '--region',
+  'eu-west-1',
+  '--endpoint',
+  world.aws.url,
+];
 
 describe('federate CLI bundle', () => {
   it('prints its version and help for every command', async () => {
@@ -65,7 +77,16 @@ describe('federate CLI bundle', () => {
 
   it('names an unknown flag and exits 2', async () => {
     const token = await tokenFile('sts.amazonaws.com');
-    const r = await federate(['exchange', ...awsArgs(), '--platform', 'file', '--token-file', token, '--rol-arn', 'x']);
+    const r = await federate([
+      'exchange',
+      ...awsArgs(),
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+      '--rol-arn',
+      'x',
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('rol-arn');
     expect(r.stderr).toMatch(/ERR_CONFIG_UNKNOWN_INPUT/);
@@ -76,7 +97,16 @@ describe('federate CLI bundle', () => {
 
   it('exchanges on the file platform and prints JSON exports on stdout, the summary on stderr', async () => {
     const token = await tokenFile('sts.amazonaws.com');
-    const r = await federate(['exchange', ...awsArgs(), '--platform', 'file', '--token-file', token, '--format', 'json']);
+    const r = await federate([
+      'exchange',
+      ...awsArgs(),
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+      '--format',
+      'json',
+    ]);
     expect(r.stderr).not.toMatch(/ERR_/);
     expect(r.status).toBe(0);
     const exported = JSON.parse(r.stdout) as Record<string, string>;
@@ -93,28 +123,63 @@ describe('federate CLI bundle', () => {
     const token = await tokenFile('vault');
     const out = join(dir, 'exports.sh');
     const r = await federate(
-      ['exchange', '--target', 'vault', '--url', world.vault.url, '--role', 'ci', '--secrets', 'secret/data/ci/app db_password | DB_PASSWORD', '--platform', 'file', '--token-file', token, '--format', 'shell', '--output-file', out],
+      [
+        'exchange',
+        '--target',
+        'vault',
+        '--url',
+        world.vault.url,
+        '--role',
+        'ci',
+        '--secrets',
+        'secret/data/ci/app db_password | DB_PASSWORD',
+        '--platform',
+        'file',
+        '--token-file',
+        token,
+        '--format',
+        'shell',
+        '--output-file',
+        out,
+      ],
       {},
     );
     expect(r.stderr).not.toMatch(/ERR_/);
     expect(r.status).toBe(0);
     const marker = join(dir, 'pwned');
-    const sourced = await runProcess('bash', ['-c', `set -x; . "${out}"; printf '%s' "$DB_PASSWORD"`], { env: { ...baseEnv(), MARKER: marker } });
+    const sourced = await runProcess('bash', ['-c', `set -x; . "${out}"; printf '%s' "$DB_PASSWORD"`], {
+      env: { ...baseEnv(), MARKER: marker },
+    });
     expect(sourced.stdout).toBe(world.vaultSecrets['db_password']);
     expect(existsSync(marker)).toBe(false);
     scanner().scanText('stdout', r.stdout).scanText('stderr', r.stderr).assertClean();
   });
 
   it('exports through GITHUB_ENV on the GitHub platform', async () => {
-    const files = { GITHUB_ENV: join(dir, 'env'), GITHUB_OUTPUT: join(dir, 'out'), GITHUB_STATE: join(dir, 'state'), GITHUB_STEP_SUMMARY: join(dir, 'summary') };
+    const files = {
+      GITHUB_ENV: join(dir, 'env'),
+      GITHUB_OUTPUT: join(dir, 'out'),
+      GITHUB_STATE: join(dir, 'state'),
+      GITHUB_STEP_SUMMARY: join(dir, 'summary'),
+    };
     for (const f of Object.values(files)) writeFileSync(f, '');
-    const r = await federate(['exchange', ...awsArgs()], { ...world.github.env(), ...files, RUNNER_TEMP: dir });
+    const r = await federate(['exchange', ...awsArgs()], {
+      ...world.github.env(),
+      ...files,
+      RUNNER_TEMP: dir,
+    });
     expect(r.status).toBe(0);
     const env = parseFileCommands(readFileSync(files.GITHUB_ENV, 'utf8'));
     expect(env['AWS_ACCESS_KEY_ID']).toBe(world.aws.sessions.at(-1)?.accessKeyId);
     expect(r.stdout).toMatch(/^::add-mask::/m);
     scanner()
-      .scanText('stdout', r.stdout.split('\n').filter((l) => !l.startsWith('::add-mask::')).join('\n'))
+      .scanText(
+        'stdout',
+        r.stdout
+          .split('\n')
+          .filter((l) => !l.startsWith('::add-mask::'))
+          .join('\n'),
+      )
       .scanText('summary', readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'))
       .assertClean();
   });
@@ -123,7 +188,20 @@ describe('federate CLI bundle', () => {
     const token = await tokenFile('sts.amazonaws.com');
     const marker = join(dir, 'marker');
     const out = join(dir, 'hostile.env');
-    const r = await federate(['exchange', ...awsArgs(), '--session-name', `$(touch ${marker})\`touch ${marker}\``, '--platform', 'file', '--token-file', token, '--format', 'shell', '--output-file', out]);
+    const r = await federate([
+      'exchange',
+      ...awsArgs(),
+      '--session-name',
+      `$(touch ${marker})\`touch ${marker}\``,
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+      '--format',
+      'shell',
+      '--output-file',
+      out,
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/session-name/);
     expect(existsSync(marker)).toBe(false);
@@ -132,7 +210,21 @@ describe('federate CLI bundle', () => {
 
   it('fails with the server code, a hint and the claims that matter when the trust policy says no', async () => {
     const token = await tokenFile('sts.amazonaws.com');
-    const r = await federate(['exchange', '--target', 'aws', '--role-arn', 'arn:aws:iam::123456789012:role/other', '--region', 'eu-west-1', '--endpoint', world.aws.url, '--platform', 'file', '--token-file', token]);
+    const r = await federate([
+      'exchange',
+      '--target',
+      'aws',
+      '--role-arn',
+      'arn:aws:iam::123456789012:role/other',
+      '--region',
+      'eu-west-1',
+      '--endpoint',
+      world.aws.url,
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+    ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/ERR_EXCHANGE_REJECTED/);
     expect(r.stderr).toMatch(/hint:/);
@@ -161,18 +253,53 @@ describe('federate CLI bundle', () => {
 
   it('run: a command killed by a signal gives 128+n', async () => {
     const token = await tokenFile('sts.amazonaws.com');
-    const r = await federate(['run', ...awsArgs(), '--platform', 'file', '--token-file', token, '--', process.execPath, '-e', 'process.kill(process.pid, "SIGTERM")']);
+    const r = await federate([
+      'run',
+      ...awsArgs(),
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+      '--',
+      process.execPath,
+      '-e',
+      'process.kill(process.pid, "SIGTERM")',
+    ]);
     expect(r.status).toBe(143);
   });
 
   it('token: writes a fresh token without a trailing newline, or Google executable JSON', async () => {
     const source = await tokenFile('my-aud');
     const out = join(dir, 'fresh-token');
-    const w = await federate(['token', '--audience', 'my-aud', '--platform', 'file', '--token-file', source, '--output-file', out]);
+    const w = await federate([
+      'token',
+      '--audience',
+      'my-aud',
+      '--platform',
+      'file',
+      '--token-file',
+      source,
+      '--output-file',
+      out,
+    ]);
     expect(w.status).toBe(0);
     expect(readFileSync(out, 'utf8')).toBe(readFileSync(source, 'utf8').trim());
-    const g = await federate(['token', '--audience', 'my-aud', '--platform', 'file', '--token-file', source, '--format', 'google-executable']);
-    expect(JSON.parse(g.stdout)).toMatchObject({ version: 1, success: true, token_type: 'urn:ietf:params:oauth:token-type:id_token' });
+    const g = await federate([
+      'token',
+      '--audience',
+      'my-aud',
+      '--platform',
+      'file',
+      '--token-file',
+      source,
+      '--format',
+      'google-executable',
+    ]);
+    expect(JSON.parse(g.stdout)).toMatchObject({
+      version: 1,
+      success: true,
+      token_type: 'urn:ietf:params:oauth:token-type:id_token',
+    });
   });
 
   it('doctor: verifies the token and explains an AWS trust policy verdict (exit 5 on deny)', async () => {
@@ -182,9 +309,14 @@ describe('federate CLI bundle', () => {
       Statement: [
         {
           Effect: 'Allow',
-          Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${new URL(world.github.issuer).host}` },
+          Principal: {
+            Federated: `arn:aws:iam::123456789012:oidc-provider/${new URL(world.github.issuer).host}`,
+          },
           Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${new URL(world.github.issuer).host}:aud`]: 'sts.amazonaws.com' }, StringLike: { [`${new URL(world.github.issuer).host}:sub`]: sub } },
+          Condition: {
+            StringEquals: { [`${new URL(world.github.issuer).host}:aud`]: 'sts.amazonaws.com' },
+            StringLike: { [`${new URL(world.github.issuer).host}:sub`]: sub },
+          },
         },
       ],
     });
@@ -192,18 +324,53 @@ describe('federate CLI bundle', () => {
     const deny = join(dir, 'deny.json');
     writeFileSync(allow, JSON.stringify(policy('repo:acme/app:*')));
     writeFileSync(deny, JSON.stringify(policy('repo:acme/other:*')));
-    const ok = await federate(['doctor', '--platform', 'file', '--token-file', token, '--audience', 'sts.amazonaws.com', '--trust-policy', allow]);
+    const ok = await federate([
+      'doctor',
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+      '--audience',
+      'sts.amazonaws.com',
+      '--trust-policy',
+      allow,
+    ]);
     expect(ok.stderr).toBe('');
     expect(ok.status).toBe(0);
     expect(ok.stdout).toContain('repo:acme/app:ref:refs/heads/main');
     expect(ok.stdout).not.toContain(readFileSync(token, 'utf8'));
-    const no = await federate(['doctor', '--platform', 'file', '--token-file', token, '--audience', 'sts.amazonaws.com', '--trust-policy', deny, '--json']);
+    const no = await federate([
+      'doctor',
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+      '--audience',
+      'sts.amazonaws.com',
+      '--trust-policy',
+      deny,
+      '--json',
+    ]);
     expect(no.status).toBe(5);
     expect(JSON.parse(no.stdout)).toBeTypeOf('object');
   });
 
   it('trust: prints a least-privilege AWS trust policy', async () => {
-    const r = await federate(['trust', '--platform', 'github', '--target', 'aws', '--repository', 'acme/app', '--branch', 'main', '--account-id', '123456789012', '--role-name', 'deploy']);
+    const r = await federate([
+      'trust',
+      '--platform',
+      'github',
+      '--target',
+      'aws',
+      '--repository',
+      'acme/app',
+      '--branch',
+      'main',
+      '--account-id',
+      '123456789012',
+      '--role-name',
+      'deploy',
+    ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('repo:acme/app:ref:refs/heads/main');
   });
@@ -212,7 +379,20 @@ describe('federate CLI bundle', () => {
     const token = await tokenFile('vault');
     const privateDir = mkdtempSync(join(tmpdir(), 'federate-private-'));
     const common = ['--platform', 'file', '--token-file', token, '--private-dir', privateDir];
-    const ex = await federate(['exchange', '--target', 'vault', '--url', world.vault.url, '--role', 'ci', ...common, '--format', 'json', '--output-file', join(privateDir, 'exports.json')]);
+    const ex = await federate([
+      'exchange',
+      '--target',
+      'vault',
+      '--url',
+      world.vault.url,
+      '--role',
+      'ci',
+      ...common,
+      '--format',
+      'json',
+      '--output-file',
+      join(privateDir, 'exports.json'),
+    ]);
     expect(ex.status).toBe(0);
     const live = world.vault.tokens().length;
     const c = await federate(['cleanup', ...common]);
@@ -226,7 +406,11 @@ describe('federate CLI bundle', () => {
     if (!node20) ctx.skip('no Node 20 binary on this machine');
     expect((await federate(['--version'], {}, node20)).status).toBe(0);
     const token = await tokenFile('sts.amazonaws.com');
-    const r = await federate(['exchange', ...awsArgs(), '--platform', 'file', '--token-file', token, '--format', 'json'], {}, node20);
+    const r = await federate(
+      ['exchange', ...awsArgs(), '--platform', 'file', '--token-file', token, '--format', 'json'],
+      {},
+      node20,
+    );
     expect(r.stderr).not.toMatch(/ERR_/);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);

@@ -11,7 +11,11 @@ import { repoRoot } from './github-runner.js';
 export function cliBundle(): string {
   const out = join(repoRoot, 'packages', 'cli', 'dist', 'federate.mjs');
   if (!existsSync(out)) {
-    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'bundle.mjs'), 'src/bin.ts', 'dist/federate.mjs'], { cwd: join(repoRoot, 'packages', 'cli'), stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'scripts', 'bundle.mjs'), 'src/bin.ts', 'dist/federate.mjs'],
+      { cwd: join(repoRoot, 'packages', 'cli'), stdio: 'inherit' },
+    );
   }
   return out;
 }
@@ -20,7 +24,11 @@ export function cliBundle(): string {
 export function actionDir(): string {
   const dir = join(repoRoot, 'actions', 'exchange');
   if (!existsSync(join(dir, 'dist', 'main.js'))) {
-    execFileSync(process.execPath, [join(repoRoot, 'scripts', 'bundle.mjs'), '--split', '--outdir', 'dist', 'src/main.ts', 'src/post.ts'], { cwd: dir, stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [join(repoRoot, 'scripts', 'bundle.mjs'), '--split', '--outdir', 'dist', 'src/main.ts', 'src/post.ts'],
+      { cwd: dir, stdio: 'inherit' },
+    );
   }
   return dir;
 }
@@ -30,7 +38,12 @@ export function actionDir(): string {
  * behind the workspace's Node 24), or undefined when there is none.
  */
 export function findNode(major: number): string | undefined {
-  const candidates = [process.env['npm_node_execpath'], ...(process.env['PATH'] ?? '').split(delimiter).map((d) => join(d, 'node')), '/usr/local/bin/node', '/usr/bin/node'];
+  const candidates = [
+    process.env['npm_node_execpath'],
+    ...(process.env['PATH'] ?? '').split(delimiter).map((d) => join(d, 'node')),
+    '/usr/local/bin/node',
+    '/usr/bin/node',
+  ];
   for (const c of candidates) {
     if (!c || !existsSync(c) || !statSync(c).isFile()) continue;
     try {
@@ -40,6 +53,7 @@ export function findNode(major: number): string | undefined {
   }
   // nvm-style installs
   const nvm = join(process.env['HOME'] ?? '', '.nvm', 'versions', 'node');
-  if (existsSync(nvm)) for (const d of readdirSync(nvm)) if (d.startsWith(`v${major}.`)) return join(nvm, d, 'bin', 'node');
+  if (existsSync(nvm))
+    for (const d of readdirSync(nvm)) if (d.startsWith(`v${major}.`)) return join(nvm, d, 'bin', 'node');
   return undefined;
 }

@@ -10,6 +10,7 @@ export function formatError(error: unknown, secrets: SecretRegistry): string {
   const lines: string[] = [];
   const one = (e: FederateError, indent: string) => {
     lines.push(`${indent}${e.code}: ${e.message}`);
+    const multiIssue = e instanceof ConfigError && e.issues.length > 1; // issues are already listed in the message
     if (e instanceof ExchangeError) {
       const facts = [
         e.status ? `HTTP ${e.status}` : '',
@@ -19,14 +20,13 @@ export function formatError(error: unknown, secrets: SecretRegistry): string {
         .filter(Boolean)
         .join(', ');
       if (facts) lines.push(`${indent}  (${facts})`);
-      if (e.claims) {
-        lines.push(`${indent}  the token's claims that this server's trust conditions usually test:`);
-        for (const [k, v] of Object.entries(e.claims))
-          lines.push(`${indent}    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
-      }
     }
-    if (e instanceof ConfigError && e.issues.length > 1) return; // issues are already listed in the message
-    if (e.hint) lines.push(`${indent}  hint: ${e.hint}`);
+    if (e.hint && !multiIssue) lines.push(`${indent}  hint: ${e.hint}`);
+    if (e instanceof ExchangeError && e.claims) {
+      lines.push(`${indent}  the token's claims that this server's trust conditions usually test:`);
+      for (const [k, v] of Object.entries(e.claims))
+        lines.push(`${indent}    ${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    }
   };
   if (error instanceof AggregateExchangeError && error.errors.length > 1) {
     lines.push(`Federate: ${error.errors.length} exchanges failed; nothing was exported`);

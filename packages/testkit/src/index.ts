@@ -16,3 +16,4 @@ export * from './servers/oauth.js';
 export * from './servers/octo-sts.js';
 export * from './servers/vault.js';
 export * from './scenario.js';
+export * from './runner/github-runner.js';
