@@ -1,7 +1,8 @@
 // bundle.mjs: one esbuild configuration for every bundled entry point.
 //   node scripts/bundle.mjs <entry.ts> <out.mjs>               one self-contained file (the CLI)
 //   node scripts/bundle.mjs --split --outdir dist a.ts b.ts    entries plus shared lazy chunks (the action)
-// Flags: --metafile writes <out>.meta.json for size analysis.
+// Flags: --metafile writes <out>.meta.json for size analysis; --embed undici,yaml (single-file mode)
+// keeps those lazily-imported packages inside the one file as inert text, materialised only on use.
 import { writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
@@ -11,7 +12,7 @@ const value = (name) => {
   const i = argv.indexOf(name);
   return i === -1 ? undefined : argv[i + 1];
 };
-const positional = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--outdir');
+const positional = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--outdir' && argv[i - 1] !== '--embed');
 const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));
 
 const common = {
@@ -44,11 +45,50 @@ if (flag('--split')) {
   });
   if (result.metafile) writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 } else {
+  const embed = (value('--embed') ?? '').split(',').filter(Boolean);
   if (positional.length !== 2) {
     console.error('usage: bundle.mjs <entry> <out> | --split --outdir <dir> <entries…>');
     process.exit(2);
   }
   const [entry, outfile] = positional;
-  const result = await build({ ...common, entryPoints: [entry], outfile });
+  const result = await build({ ...common, entryPoints: [entry], outfile, plugins: embed.length ? [await embedPlugin(embed)] : [] });
   if (result.metafile) writeFileSync(`${outfile}.meta.json`, JSON.stringify(result.metafile));
+}
+
+/**
+ * embedPlugin: a single-file bundle pays to parse every byte at start, even for code it never runs.
+ * Packages imported only lazily (undici for proxies, yaml for exchanges lists) are prebuilt as
+ * CommonJS and embedded as string literals, which V8 scans almost for free; the first import()
+ * writes the text to a private temp file, require()s it, and removes the file (scripts/embedded.cjs).
+ */
+async function embedPlugin(names) {
+  const { createRequire } = await import('node:module');
+  const req = createRequire(`${process.cwd()}/package.json`);
+  const loader = new URL('./embedded.cjs', import.meta.url).pathname;
+  const sources = {};
+  for (const name of names) {
+    const r = await build({ entryPoints: [req.resolve(name)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, legalComments: 'none', write: false, logLevel: 'warning' });
+    sources[name] = { text: r.outputFiles[0].text, keys: Object.keys(req(name)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default') };
+  }
+  return {
+    name: 'federate-embed',
+    setup(b) {
+      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
+        args.kind === 'dynamic-import' ? { path: args.path, namespace: 'federate-embedded' } : undefined,
+      );
+      b.onLoad({ filter: /.*/, namespace: 'federate-embedded' }, (args) => {
+        const { text, keys } = sources[args.path];
+        return {
+          resolveDir: process.cwd(),
+          contents: [
+            `import { loadEmbedded } from ${JSON.stringify(loader)};`,
+            `const m = loadEmbedded(${JSON.stringify(args.path)}, ${JSON.stringify(text)});`,
+            `export default m;`,
+            ...keys.map((k) => `export const ${k} = m[${JSON.stringify(k)}];`),
+          ].join('\n'),
+          loader: 'js',
+        };
+      });
+    },
+  };
 }

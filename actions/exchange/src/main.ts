@@ -12,7 +12,7 @@ import {
   SecretRegistry,
   userAgent,
 } from '@federate/core';
-import { github, parseExchangesYaml, readGitHubInputs } from '@federate/platforms';
+import { github, parseExchangesYaml, readGitHubInputs, transportFor } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import { githubLogger, inputNames } from './log.js';
 
@@ -22,6 +22,8 @@ async function run(): Promise<number> {
   const log = githubLogger(env, secrets);
   const deps: Deps = {
     fetch: createFetch(env, globalThis.fetch),
+    // node:http on the hot path (fetch's own undici costs ~20 ms at start); npm undici only for proxies.
+    transport: transportFor(env),
     env,
     now: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

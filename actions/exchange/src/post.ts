@@ -10,7 +10,7 @@ import {
   SecretRegistry,
   userAgent,
 } from '@federate/core';
-import { github } from '@federate/platforms';
+import { github, transportFor } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import { githubLogger } from './log.js';
 
@@ -20,6 +20,8 @@ async function run(): Promise<void> {
   const log = githubLogger(env, secrets);
   const deps: Deps = {
     fetch: createFetch(env, globalThis.fetch),
+    // node:http on the hot path (fetch's own undici costs ~20 ms at start); npm undici only for proxies.
+    transport: transportFor(env),
     env,
     now: Date.now,
     sleep: (ms) => new Promise((r) => setTimeout(r, ms)),

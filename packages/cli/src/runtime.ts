@@ -14,6 +14,7 @@ import {
   type SecretRegistry,
   userAgent,
 } from '@federate/core';
+import { transportFor } from '@federate/platforms';
 
 /** Io is the process as the CLI sees it; tests pass their own. */
 export interface Io {
@@ -84,6 +85,8 @@ export const execNoShell: ExecFunction = (file, args, opts) =>
 export function makeDeps(io: Io, secrets: SecretRegistry, plugin: string, platform: string): Deps {
   return {
     fetch: createFetch(io.env, globalThis.fetch),
+    // node:http on the hot path (fetch's own undici costs ~20 ms at start); npm undici only for proxies.
+    transport: transportFor(io.env),
     env: io.env,
     now: Date.now,
     sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
@@ -99,6 +102,7 @@ export function makeDeps(io: Io, secrets: SecretRegistry, plugin: string, platfo
 export function httpFor(deps: Deps, timeoutMs = 30_000) {
   return createHttpClient({
     fetch: deps.fetch,
+    ...(deps.transport ? { transport: deps.transport } : {}),
     now: deps.now,
     sleep: deps.sleep,
     random: deps.random,

@@ -31,10 +31,15 @@ export interface HttpRequest {
   readonly attemptTimeoutMs?: number;
 }
 
+/** HeaderBag is the part of a response's headers we read (case-insensitive lookup). */
+export interface HeaderBag {
+  get(name: string): string | null;
+}
+
 /** HttpResponse is a fully-read response. */
 export interface HttpResponse {
   readonly status: number;
-  readonly headers: Headers;
+  readonly headers: HeaderBag;
   readonly text: string;
   readonly attempts: number;
 }
@@ -44,9 +49,47 @@ export interface HttpClient {
   request(req: HttpRequest): Promise<HttpResponse>;
 }
 
+/** TransportRequest is one attempt, already validated and with its deadline signal. */
+export interface TransportRequest {
+  readonly url: URL;
+  readonly method: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string | undefined;
+  readonly signal: AbortSignal;
+}
+
+/** TransportResponse is one attempt's answer, body fully read. Redirects are never followed. */
+export interface TransportResponse {
+  readonly status: number;
+  readonly headers: HeaderBag;
+  readonly text: string;
+}
+
+/**
+ * Transport performs one HTTP attempt. Composition roots inject one over node:http (the fastest
+ * cold path, see bench/) or over fetch; retries, timeouts and policy stay here, in one place.
+ */
+export type Transport = (req: TransportRequest) => Promise<TransportResponse>;
+
+/** fetchTransport adapts a fetch implementation (Node's built-in one, or a test double). */
+export function fetchTransport(fetchFn: typeof fetch): Transport {
+  return async (req) => {
+    const r = await fetchFn(req.url, {
+      method: req.method,
+      headers: req.headers,
+      ...(req.body === undefined ? {} : { body: req.body }),
+      redirect: 'manual',
+      signal: req.signal,
+    });
+    return { status: r.status, headers: r.headers, text: await r.text() };
+  };
+}
+
 /** HttpClientOptions inject every effect so the retry policy can be tested without waiting. */
 export interface HttpClientOptions {
-  readonly fetch: typeof fetch;
+  /** transport performs attempts; when absent, `fetch` is adapted with fetchTransport. */
+  readonly transport?: Transport;
+  readonly fetch?: typeof fetch;
   readonly now: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   readonly random: () => number;
@@ -79,13 +122,17 @@ export function backoffDelay(attempt: number, random: () => number): number {
 }
 
 function networkCode(error: unknown): string {
+  // fetch wraps the system error in `cause`; node:http reports it directly.
+  const own = (error as { code?: unknown })?.code;
   const cause = (error as { cause?: { code?: unknown } })?.cause;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const code = typeof cause?.code === 'string' ? cause.code : typeof own === 'string' ? own : undefined;
   return code ?? (error instanceof Error ? error.name : 'error');
 }
 
 /** createHttpClient builds the helper around an injected fetch (Node's built-in one on the hot path). */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
+  const transport = options.transport ?? (options.fetch ? fetchTransport(options.fetch) : undefined);
+  if (!transport) throw new TypeError('createHttpClient needs a transport or a fetch');
   const maxAttempts = options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   return {
     async request(req) {
@@ -124,16 +171,14 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         const signal = options.signal ? AbortSignal.any([options.signal, timeoutSignal]) : timeoutSignal;
         let res: HttpResponse | undefined;
         try {
-          const r = await options.fetch(url, {
+          const r = await transport({
+            url,
             method: req.method ?? (req.body === undefined ? 'GET' : 'POST'),
             headers,
-            ...(req.body === undefined
-              ? {}
-              : { body: typeof req.body === 'string' ? req.body : req.body.toString() }),
-            redirect: 'manual',
+            body: req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : req.body.toString(),
             signal,
           });
-          res = { status: r.status, headers: r.headers, text: await r.text(), attempts: attempt };
+          res = { status: r.status, headers: r.headers, text: r.text, attempts: attempt };
         } catch (error) {
           if (options.signal?.aborted)
             throw new FederateError('ERR_HTTP_TIMEOUT', `calling ${req.what} was cancelled`, {

@@ -3,7 +3,7 @@
  * exchanges it for Credentials, the Platform's Sink masks and exports them. Ports are tiny.
  */
 import type { FederateError } from './errors.js';
-import type { HttpClient } from './http.js';
+import type { HttpClient, Transport } from './http.js';
 import type { InputReader } from './options.js';
 import type { SecretRegistry } from './redact.js';
 
@@ -209,6 +209,8 @@ export interface RunSummary {
 /** Deps are the I/O a run needs, injected by the composition root. */
 export interface Deps {
   readonly fetch: typeof fetch;
+  /** transport, when given, carries every exchange request instead of `fetch` (faster cold start). */
+  readonly transport?: Transport;
   readonly env: Env;
   readonly now: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;

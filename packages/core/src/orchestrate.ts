@@ -120,6 +120,7 @@ class TokenCache {
 function httpFor(deps: Deps, config: RunConfig): HttpClient {
   return createHttpClient({
     fetch: deps.fetch,
+    ...(deps.transport ? { transport: deps.transport } : {}),
     now: deps.now,
     sleep: deps.sleep,
     random: deps.random,
@@ -392,6 +393,7 @@ export async function revokeRecorded(
 ): Promise<FederateError[]> {
   const http = createHttpClient({
     fetch: deps.fetch,
+    ...(deps.transport ? { transport: deps.transport } : {}),
     now: deps.now,
     sleep: deps.sleep,
     random: deps.random,

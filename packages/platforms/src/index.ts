@@ -14,3 +14,4 @@ export { checkEnvName, DANGEROUS_ENV_NAMES, outputEnvName } from './shared/env-n
 export { dotenvLine, githubFileCommand, shellExport, shellQuote } from './shared/escape.js';
 export type * from './types.js';
 export { parseExchangesYaml } from './shared/exchanges-yaml.js';
+export { MAX_RESPONSE_BYTES, nodeTransport, proxyTransport, transportFor } from './shared/transport.js';
