@@ -19,7 +19,9 @@ function request(url, { method = 'GET', headers = {}, body } = {}) {
 
 const tokenUrl = new URL(process.env.ACTIONS_ID_TOKEN_REQUEST_URL);
 tokenUrl.searchParams.set('audience', 'sts.amazonaws.com');
-const tok = await request(tokenUrl, { headers: { authorization: `Bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` } });
+const tok = await request(tokenUrl, {
+  headers: { authorization: `Bearer ${process.env.ACTIONS_ID_TOKEN_REQUEST_TOKEN}` },
+});
 const jwt = JSON.parse(tok.body).value;
 const form = new URLSearchParams({
   Action: 'AssumeRoleWithWebIdentity',
@@ -28,5 +30,9 @@ const form = new URLSearchParams({
   RoleSessionName: 'floor',
   WebIdentityToken: jwt,
 }).toString();
-const sts = await request(process.env.STS_URL, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: form });
+const sts = await request(process.env.STS_URL, {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: form,
+});
 if (sts.status !== 200 || !sts.body.includes('<AccessKeyId>')) process.exit(1);

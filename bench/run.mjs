@@ -42,7 +42,12 @@ async function measure(name, args, envFn) {
   for (let i = 0; i < RUNS; i++) times.push(await once(args, envFn()));
   times.sort((a, b) => a - b);
   const rss = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number);
-  return { name, median: times[Math.floor(times.length / 2)], p90: times[Math.floor(times.length * 0.9)], peakRssMiB: Math.max(...rss) / 1024 };
+  return {
+    name,
+    median: times[Math.floor(times.length / 2)],
+    p90: times[Math.floor(times.length * 0.9)],
+    peakRssMiB: Math.max(...rss) / 1024,
+  };
 }
 
 function staticClosureBytes(entry) {
@@ -51,7 +56,8 @@ function staticClosureBytes(entry) {
     if (seen.has(file)) return;
     seen.add(file);
     const text = readFileSync(file, 'utf8');
-    for (const m of text.matchAll(/(?:^|[;}\s])import\s*(?:[\w${}\s,*]+from\s*)?["'](\.[^"']+)["']/g)) visit(join(dirname(file), m[1]));
+    for (const m of text.matchAll(/(?:^|[;}\s])import\s*(?:[\w${}\s,*]+from\s*)?["'](\.[^"']+)["']/g))
+      visit(join(dirname(file), m[1]));
   };
   visit(entry);
   return [...seen].reduce((n, f) => n + statSync(f).size, 0);
@@ -71,18 +77,60 @@ const githubEnv = () => {
   mkdirSync(temp);
   return { ...base, ...world.github.env(), ...files, RUNNER_TEMP: temp };
 };
-const awsInputs = { INPUT_TARGET: 'aws', 'INPUT_ROLE-ARN': world.roleArn, INPUT_REGION: 'eu-west-1', INPUT_ENDPOINT: world.aws.url, 'INPUT_EXPORT-ENV': 'true', INPUT_OUTPUTS: 'true', INPUT_CLEANUP: 'true', 'INPUT_DRY-RUN': 'false', INPUT_TIMEOUT: '60s' };
-const cliAws = ['exchange', '--platform', 'github', '--target', 'aws', '--role-arn', world.roleArn, '--region', 'eu-west-1', '--endpoint', world.aws.url];
-const five = Array.from({ length: 5 }, (_, i) => `- target: aws\n  id: aws${i}\n  role-arn: ${world.roleArn}\n  region: eu-west-1\n  endpoint: ${world.aws.url}\n  export-env: ${i === 0}`).join('\n');
+const awsInputs = {
+  INPUT_TARGET: 'aws',
+  'INPUT_ROLE-ARN': world.roleArn,
+  INPUT_REGION: 'eu-west-1',
+  INPUT_ENDPOINT: world.aws.url,
+  'INPUT_EXPORT-ENV': 'true',
+  INPUT_OUTPUTS: 'true',
+  INPUT_CLEANUP: 'true',
+  'INPUT_DRY-RUN': 'false',
+  INPUT_TIMEOUT: '60s',
+};
+const cliAws = [
+  'exchange',
+  '--platform',
+  'github',
+  '--target',
+  'aws',
+  '--role-arn',
+  world.roleArn,
+  '--region',
+  'eu-west-1',
+  '--endpoint',
+  world.aws.url,
+];
+const five = Array.from(
+  { length: 5 },
+  (_, i) =>
+    `- target: aws\n  id: aws${i}\n  role-arn: ${world.roleArn}\n  region: eu-west-1\n  endpoint: ${world.aws.url}\n  export-env: ${i === 0}`,
+).join('\n');
 
 const results = [];
 try {
   results.push(await measure('node -e 0 (floor)', ['-e', '0'], () => base));
   results.push(await measure('federate --version', [cli, '--version'], () => base));
-  results.push(await measure('node:http, same 2 requests (floor)', [join(here, 'floor.mjs')], () => ({ ...base, ...world.github.env(), ROLE_ARN: world.roleArn, STS_URL: world.aws.url })));
-  results.push(await measure('action main, GitHub -> AWS', [actionMain], () => ({ ...githubEnv(), ...awsInputs })));
+  results.push(
+    await measure('node:http, same 2 requests (floor)', [join(here, 'floor.mjs')], () => ({
+      ...base,
+      ...world.github.env(),
+      ROLE_ARN: world.roleArn,
+      STS_URL: world.aws.url,
+    })),
+  );
+  results.push(
+    await measure('action main, GitHub -> AWS', [actionMain], () => ({ ...githubEnv(), ...awsInputs })),
+  );
   results.push(await measure('CLI exchange, GitHub -> AWS', [cli, ...cliAws], githubEnv));
-  results.push(await measure('action main, 5 AWS exchanges', [actionMain], () => ({ ...githubEnv(), ...awsInputs, INPUT_TARGET: '', INPUT_EXCHANGES: five })));
+  results.push(
+    await measure('action main, 5 AWS exchanges', [actionMain], () => ({
+      ...githubEnv(),
+      ...awsInputs,
+      INPUT_TARGET: '',
+      INPUT_EXCHANGES: five,
+    })),
+  );
 } finally {
   await world.close();
 }
@@ -91,25 +139,54 @@ const byName = Object.fromEntries(results.map((r) => [r.name, r]));
 const floor = byName['node:http, same 2 requests (floor)'].median;
 const sizes = {
   actionMainClosureKB: staticClosureBytes(actionMain) / 1024,
-  actionDistKB: readdirSync(join(root, 'actions/exchange/dist/chunks')).reduce((n, f) => n + statSync(join(root, 'actions/exchange/dist/chunks', f)).size, statSync(actionMain).size) / 1024,
+  actionDistKB:
+    readdirSync(join(root, 'actions/exchange/dist/chunks')).reduce(
+      (n, f) => n + statSync(join(root, 'actions/exchange/dist/chunks', f)).size,
+      statSync(actionMain).size,
+    ) / 1024,
   cliBundleKB: statSync(cli).size / 1024,
 };
 const goals = [
   ['action exchange / floor', byName['action main, GitHub -> AWS'].median / floor, '≤ 1.3×'],
   ['CLI exchange / floor', byName['CLI exchange, GitHub -> AWS'].median / floor, '≤ 1.3×'],
-  ['CLI --version / node -e 0', byName['federate --version'].median / byName['node -e 0 (floor)'].median, '(info)'],
-  ['5 targets / 1 target (action)', byName['action main, 5 AWS exchanges'].median / byName['action main, GitHub -> AWS'].median, '≤ 1.5×'],
+  [
+    'CLI --version / node -e 0',
+    byName['federate --version'].median / byName['node -e 0 (floor)'].median,
+    '(info)',
+  ],
+  [
+    '5 targets / 1 target (action)',
+    byName['action main, 5 AWS exchanges'].median / byName['action main, GitHub -> AWS'].median,
+    '≤ 1.5×',
+  ],
   ['action peak RSS MiB', byName['action main, GitHub -> AWS'].peakRssMiB, '≤ 48'],
   ['CLI peak RSS MiB', byName['CLI exchange, GitHub -> AWS'].peakRssMiB, '≤ 48'],
   ['action main + static imports KB', sizes.actionMainClosureKB, '≤ 150'],
 ];
 console.log(`Federate benchmarks (${RUNS} cold runs each, Node ${process.version}, loopback)\n`);
 console.log('| contender | median ms | p90 ms | peak RSS MiB |\n| --- | ---: | ---: | ---: |');
-for (const r of results) console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.peakRssMiB.toFixed(1)} |`);
+for (const r of results)
+  console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.peakRssMiB.toFixed(1)} |`);
 console.log('\n| measure | value | goal |\n| --- | ---: | --- |');
 for (const [name, value, goal] of goals) console.log(`| ${name} | ${value.toFixed(2)} | ${goal} |`);
-console.log(`\nbundle sizes: action dist ${sizes.actionDistKB.toFixed(1)} KB in all (lazy chunks included), CLI ${sizes.cliBundleKB.toFixed(1)} KB`);
+console.log(
+  `\nbundle sizes: action dist ${sizes.actionDistKB.toFixed(1)} KB in all (lazy chunks included), CLI ${sizes.cliBundleKB.toFixed(1)} KB`,
+);
 const out = join(root, 'bench-results');
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, 'bench.json'), JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, results, sizes, goals: goals.map(([name, value, goal]) => ({ name, value, goal })) }, null, 2));
+writeFileSync(
+  join(out, 'bench.json'),
+  JSON.stringify(
+    {
+      date: new Date().toISOString(),
+      node: process.version,
+      runs: RUNS,
+      results,
+      sizes,
+      goals: goals.map(([name, value, goal]) => ({ name, value, goal })),
+    },
+    null,
+    2,
+  ),
+);
 console.log(`written ${join('bench-results', 'bench.json')}`);

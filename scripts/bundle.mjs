@@ -12,7 +12,9 @@ const value = (name) => {
   const i = argv.indexOf(name);
   return i === -1 ? undefined : argv[i + 1];
 };
-const positional = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--outdir' && argv[i - 1] !== '--embed');
+const positional = argv.filter(
+  (a, i) => !a.startsWith('--') && argv[i - 1] !== '--outdir' && argv[i - 1] !== '--embed',
+);
 const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));
 
 const common = {
@@ -51,7 +53,12 @@ if (flag('--split')) {
     process.exit(2);
   }
   const [entry, outfile] = positional;
-  const result = await build({ ...common, entryPoints: [entry], outfile, plugins: embed.length ? [await embedPlugin(embed)] : [] });
+  const result = await build({
+    ...common,
+    entryPoints: [entry],
+    outfile,
+    plugins: embed.length ? [await embedPlugin(embed)] : [],
+  });
   if (result.metafile) writeFileSync(`${outfile}.meta.json`, JSON.stringify(result.metafile));
 }
 
@@ -67,8 +74,21 @@ async function embedPlugin(names) {
   const loader = new URL('./embedded.cjs', import.meta.url).pathname;
   const sources = {};
   for (const name of names) {
-    const r = await build({ entryPoints: [req.resolve(name)], bundle: true, platform: 'node', format: 'cjs', target: 'node20', minify: true, legalComments: 'none', write: false, logLevel: 'warning' });
-    sources[name] = { text: r.outputFiles[0].text, keys: Object.keys(req(name)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default') };
+    const r = await build({
+      entryPoints: [req.resolve(name)],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'node20',
+      minify: true,
+      legalComments: 'none',
+      write: false,
+      logLevel: 'warning',
+    });
+    sources[name] = {
+      text: r.outputFiles[0].text,
+      keys: Object.keys(req(name)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default'),
+    };
   }
   return {
     name: 'federate-embed',

@@ -19,7 +19,9 @@ function builtin<T>(name: 'node:http' | 'node:https'): T {
 /** MAX_RESPONSE_BYTES bounds what a (possibly hostile) server can make us buffer. */
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 
-function headerBag(headers: Http.IncomingHttpHeaders | Record<string, string | string[] | undefined>): HeaderBag {
+function headerBag(
+  headers: Http.IncomingHttpHeaders | Record<string, string | string[] | undefined>,
+): HeaderBag {
   return {
     get(name) {
       const v = headers[name.toLowerCase()];
@@ -31,7 +33,10 @@ function headerBag(headers: Http.IncomingHttpHeaders | Record<string, string | s
 /** nodeTransport performs one attempt with node:http or node:https; redirects are returned, never followed. */
 export const nodeTransport: Transport = (req) =>
   new Promise((resolve, reject) => {
-    const client = req.url.protocol === 'https:' ? builtin<typeof import('node:https')>('node:https') : builtin<typeof Http>('node:http');
+    const client =
+      req.url.protocol === 'https:'
+        ? builtin<typeof import('node:https')>('node:https')
+        : builtin<typeof Http>('node:http');
     const headers: Record<string, string> = { ...req.headers };
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body));
     const request = client.request(req.url, { method: req.method, headers, signal: req.signal }, (res) => {
@@ -40,13 +45,21 @@ export const nodeTransport: Transport = (req) =>
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_RESPONSE_BYTES) {
-          request.destroy(Object.assign(new Error('response body too large'), { code: 'ERR_RESPONSE_TOO_LARGE' }));
+          request.destroy(
+            Object.assign(new Error('response body too large'), { code: 'ERR_RESPONSE_TOO_LARGE' }),
+          );
           return;
         }
         chunks.push(chunk);
       });
       res.on('error', reject);
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: headerBag(res.headers), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: headerBag(res.headers),
+          text: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
     });
     request.on('error', reject);
     request.end(req.body);
@@ -55,7 +68,9 @@ export const nodeTransport: Transport = (req) =>
 /** proxyTransport sends attempts through the proxy `env` names, loading npm undici on first use. */
 export function proxyTransport(env: Env): Transport {
   const proxy = proxyFromEnv(env);
-  let agent: Promise<{ request: typeof import('undici').request; dispatcher: import('undici').Dispatcher }> | undefined;
+  let agent:
+    | Promise<{ request: typeof import('undici').request; dispatcher: import('undici').Dispatcher }>
+    | undefined;
   const load = async () => {
     const undici = await import('undici');
     return { request: undici.request, dispatcher: new undici.EnvHttpProxyAgent(proxy ?? {}) };
@@ -72,7 +87,11 @@ export function proxyTransport(env: Env): Transport {
       maxRedirections: 0,
     } as Parameters<typeof request>[1]);
     const text = await res.body.text();
-    return { status: res.statusCode, headers: headerBag(res.headers), text: text.length > MAX_RESPONSE_BYTES ? text.slice(0, MAX_RESPONSE_BYTES) : text };
+    return {
+      status: res.statusCode,
+      headers: headerBag(res.headers),
+      text: text.length > MAX_RESPONSE_BYTES ? text.slice(0, MAX_RESPONSE_BYTES) : text,
+    };
   };
 }
 
