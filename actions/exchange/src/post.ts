@@ -11,7 +11,7 @@ import {
   userAgent,
 } from '@federate/core';
 import { github, transportFor } from '@federate/platforms';
-import { TARGETS } from '@federate/targets';
+import { loadTargets } from '@federate/targets/lazy';
 import { githubLogger } from './log.js';
 
 async function run(): Promise<void> {
@@ -48,7 +48,7 @@ async function run(): Promise<void> {
       options: {},
     });
     const { removed, revoke } = await platform.cleanup();
-    const errors = await revokeRecorded(revoke, TARGETS, deps);
+    const errors = await revokeRecorded(revoke, await loadTargets(revoke.map((r) => r.target)), deps);
     log.info(
       `Federate cleanup: removed ${removed.length} file(s), revoked ${revoke.length - errors.length} of ${revoke.length} token(s)`,
     );

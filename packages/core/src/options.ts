@@ -209,6 +209,11 @@ export class InputReader {
       );
   }
 
+  /** inputsRead lists every input name this reader was asked for, given or not (for docs and parity checks). */
+  inputsRead(): string[] {
+    return [...this.#read];
+  }
+
   /** unread lists inputs that were given but never read (typos in an exchanges list). */
   unread(): string[] {
     return Object.keys(this.#raw).filter(

@@ -37,6 +37,8 @@ export interface RunOutcome {
   readonly credentials: ReadonlyMap<string, Credentials>;
   /** env is every exported variable (values included; callers must treat secret ones as secret). */
   readonly env: readonly ExportedVariable[];
+  /** identities are the platform tokens used, by audience (tokens are secrets: registered already). */
+  readonly identities: ReadonlyMap<string, Identity>;
 }
 
 /** FederateArgs are one run's inputs. */
@@ -208,6 +210,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
   const log = deps.log;
 
   let firstIdentity: Identity | undefined;
+  const identities = new Map<string, Identity>();
   const results = await Promise.allSettled(
     config.exchanges.map(async (exchange) => {
       let identity: Identity;
@@ -217,6 +220,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
         throw toFederateError(error, `getting the ${platform.name} token`);
       }
       firstIdentity ??= identity;
+      identities.set(exchange.audience, identity);
       if (config.dryRun) return undefined;
       if (config.exchanges.length > 1) log.info(`${exchange.id}: exchanging at ${exchange.target.title}…`);
       const ctx: ExchangeContext = {
@@ -382,7 +386,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
   }
   const summary = summarize(args, firstIdentity, rows);
   await sink.writeSummary(summary);
-  return { summary, credentials: succeeded, env: allEnv };
+  return { summary, credentials: succeeded, env: allEnv, identities };
 }
 
 /** cleanup revokes what a run recorded (files are removed by the platform, which wrote them). */

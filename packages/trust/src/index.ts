@@ -62,3 +62,4 @@ export {
   type FetchLike,
   type TokenCheck,
 } from './verify-token.js';
+export { doctorReport, httpFetchLike } from './report.js';
