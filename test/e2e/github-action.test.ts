@@ -218,5 +218,9 @@ describe('actions/exchange on a simulated runner', () => {
     expect(main.env).toEqual({});
     expect(main.summary).toMatch(/dry run/);
     expect(main.summary).toContain('repo:acme/app');
+    // The doctor report: verified like the server will, condition keys spelled for each cloud.
+    expect(main.stdout).toMatch(/Verification: PASS/);
+    expect(main.stdout).toMatch(/signature/);
+    expect(main.summary).toMatch(/:sub/);
   });
 });
