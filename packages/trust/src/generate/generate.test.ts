@@ -508,3 +508,42 @@ describe('hostile values', () => {
     expect(hclUnquote(subject)).toBe(`repo:acme/app:environment:${environment}`);
   });
 });
+
+describe('generateTrust: Terraform parses with a real HCL parser', () => {
+  // @cdktf/hcl2json is HashiCorp's hcl library compiled to WebAssembly: what `terraform` itself parses.
+  const expected: Record<GenerateTarget, string[]> = {
+    aws: ['aws_iam_role'],
+    gcp: ['google_iam_workload_identity_pool_provider'],
+    azure: ['azuread_application_federated_identity_credential'],
+    vault: ['vault_jwt_auth_backend_role'],
+    'octo-sts': [],
+  };
+  it.each(pairs)('%s → %s', async (platform, target) => {
+    const { parse } = await import('@cdktf/hcl2json');
+    const text = gen(platform, target, 'terraform').text;
+    const doc = (await parse('main.tf', text)) as {
+      resource?: Record<string, unknown>;
+      locals?: unknown;
+      output?: unknown;
+    };
+    const types = Object.keys(doc.resource ?? {});
+    for (const t of expected[target]) {
+      // Cloud Build → GCP binds a service account instead of creating a pool.
+      if (platform === 'cloudbuild' && target === 'gcp') continue;
+      expect(types, `${platform} → ${target}`).toContain(t);
+    }
+    expect(Object.keys(doc).length).toBeGreaterThan(0);
+  });
+
+  it('keeps hostile scope values as data inside HCL strings', async () => {
+    const { parse } = await import('@cdktf/hcl2json');
+    const hostile = 'acme/app"}\nresource "evil" "x" {';
+    const text = gen('github', 'aws', 'terraform', {
+      ...fixtures.github.scope,
+      repository: 'acme/app',
+      environment: hostile,
+    }).text;
+    const doc = (await parse('main.tf', text)) as { resource?: Record<string, unknown> };
+    expect(Object.keys(doc.resource ?? {})).not.toContain('evil');
+  });
+});
