@@ -8,6 +8,8 @@ import { azureTarget } from './azure/index.js';
 import { gcpTarget } from './gcp/index.js';
 import { oauthTarget } from './oauth/index.js';
 import { octoStsTarget } from './octo-sts/index.js';
+import { oktaPaTarget } from './okta-pa/index.js';
+import { pingOnePrivilegeTarget } from './pingone-privilege/index.js';
 import { vaultTarget } from './vault/index.js';
 
 /** TARGETS lists every target by the name users write in `target:`. */
@@ -18,6 +20,8 @@ export const TARGETS: Readonly<Record<string, Target<never>>> = {
   vault: vaultTarget as Target<never>,
   oauth: oauthTarget as Target<never>,
   'octo-sts': octoStsTarget as Target<never>,
+  'okta-pa': oktaPaTarget as Target<never>,
+  'pingone-privilege': pingOnePrivilegeTarget as Target<never>,
 };
 
 export { awsTarget, azureTarget, gcpTarget, oauthTarget, octoStsTarget, vaultTarget };

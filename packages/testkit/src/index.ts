@@ -1,6 +1,7 @@
 export * from './clock.js';
 export * from './conditions.js';
 export * from './faults.js';
+export * from './fakes/sft.js';
 export * from './http-server.js';
 export * from './issuers/circleci.js';
 export * from './issuers/gce-metadata.js';
@@ -14,6 +15,7 @@ export * from './servers/entra.js';
 export * from './servers/gcp.js';
 export * from './servers/oauth.js';
 export * from './servers/octo-sts.js';
+export * from './servers/pingone.js';
 export * from './servers/vault.js';
 export * from './scenario.js';
 export * from './runner/github-runner.js';
