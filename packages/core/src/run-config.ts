@@ -102,11 +102,9 @@ function parseOne(
   }
   const issuesBefore = reader.issues.length;
   // A target's default audience may depend on options that failed to parse; then leave it empty.
+  // An empty target default ("no universal audience", e.g. okta-pa) lets the platform's default apply.
   const audience =
-    audienceInput ??
-    (issuesBefore === 0 ? target.audience(options) : undefined) ??
-    opts.platformAudience ??
-    '';
+    audienceInput ?? ((issuesBefore === 0 ? target.audience(options) : undefined) || undefined) ?? opts.platformAudience ?? '';
   return { id: id ?? targetName, target, audience, options, exportEnv };
 }
 
