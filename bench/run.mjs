@@ -142,7 +142,8 @@ const awsChunk = readdirSync(chunks).find((f) => f.startsWith('aws-'));
 const sizes = {
   actionMainClosureKB: staticClosureBytes(actionMain) / 1024,
   // What a single-target AWS step loads: main, its static imports, the aws chunk and its imports.
-  actionAwsPathKB: (staticClosureBytes(actionMain) + (awsChunk ? staticClosureBytes(join(chunks, awsChunk)) : 0)) / 1024,
+  actionAwsPathKB:
+    (staticClosureBytes(actionMain) + (awsChunk ? staticClosureBytes(join(chunks, awsChunk)) : 0)) / 1024,
   actionDistKB:
     readdirSync(join(root, 'actions/exchange/dist/chunks')).reduce(
       (n, f) => n + statSync(join(root, 'actions/exchange/dist/chunks', f)).size,

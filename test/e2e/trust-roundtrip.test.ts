@@ -18,7 +18,10 @@ const dir = mkdtempSync(join(tmpdir(), 'federate-trust-'));
 
 beforeAll(async () => {
   cli = cliBundle();
-  github = await startGitHubIssuer({ issuer: 'https://token.actions.githubusercontent.com', claims: { repository: 'acme/app', ref: 'refs/heads/main' } });
+  github = await startGitHubIssuer({
+    issuer: 'https://token.actions.githubusercontent.com',
+    claims: { repository: 'acme/app', ref: 'refs/heads/main' },
+  });
   gitlab = (await startGitLabIssuer({ issuer: 'https://gitlab.com' })) as typeof gitlab;
 });
 afterAll(async () => {
@@ -32,32 +35,119 @@ async function federate(args: string[]) {
 async function verdict(policyFile: string, token: string, audience: string): Promise<number | null> {
   const file = join(dir, `t-${Math.random().toString(36).slice(2)}`);
   writeFileSync(file, token);
-  const r = await federate(['doctor', '--platform', 'file', '--token-file', file, '--audience', audience, '--no-verify', '--trust-policy', policyFile]);
+  const r = await federate([
+    'doctor',
+    '--platform',
+    'file',
+    '--token-file',
+    file,
+    '--audience',
+    audience,
+    '--no-verify',
+    '--trust-policy',
+    policyFile,
+  ]);
   return r.status;
 }
 
 describe('federate trust → federate doctor round trip', () => {
   it('GitHub → AWS: accepts main of acme/app, rejects another branch, another repo, a pull request, another audience', async () => {
-    const gen = await federate(['trust', '--platform', 'github', '--target', 'aws', '--repository', 'acme/app', '--branch', 'main', '--account-id', '123456789012', '--role-name', 'deploy', '--format', 'json']);
+    const gen = await federate([
+      'trust',
+      '--platform',
+      'github',
+      '--target',
+      'aws',
+      '--repository',
+      'acme/app',
+      '--branch',
+      'main',
+      '--account-id',
+      '123456789012',
+      '--role-name',
+      'deploy',
+      '--format',
+      'json',
+    ]);
     expect(gen.status).toBe(0);
     const doc = JSON.parse(gen.stdout) as Record<string, unknown>;
     const policy = join(dir, 'aws-github.json');
-    writeFileSync(policy, JSON.stringify((doc['trustPolicy'] ?? doc['assumeRolePolicyDocument'] ?? doc) as object));
+    writeFileSync(
+      policy,
+      JSON.stringify((doc['trustPolicy'] ?? doc['assumeRolePolicyDocument'] ?? doc) as object),
+    );
     expect(await verdict(policy, await github.mintFor('sts.amazonaws.com'), 'sts.amazonaws.com')).toBe(0);
-    expect(await verdict(policy, await github.mintFor('sts.amazonaws.com', { ref: 'refs/heads/dev', sub: 'repo:acme/app:ref:refs/heads/dev' }), 'sts.amazonaws.com')).toBe(5);
-    expect(await verdict(policy, await github.mintFor('sts.amazonaws.com', { repository: 'acme/other', sub: 'repo:acme/other:ref:refs/heads/main' }), 'sts.amazonaws.com')).toBe(5);
-    expect(await verdict(policy, await github.mintFor('sts.amazonaws.com', { sub: 'repo:acme/app:pull_request', event_name: 'pull_request' }), 'sts.amazonaws.com')).toBe(5);
-    expect(await verdict(policy, await github.mintFor('https://github.com/acme'), 'https://github.com/acme')).toBe(5);
+    expect(
+      await verdict(
+        policy,
+        await github.mintFor('sts.amazonaws.com', {
+          ref: 'refs/heads/dev',
+          sub: 'repo:acme/app:ref:refs/heads/dev',
+        }),
+        'sts.amazonaws.com',
+      ),
+    ).toBe(5);
+    expect(
+      await verdict(
+        policy,
+        await github.mintFor('sts.amazonaws.com', {
+          repository: 'acme/other',
+          sub: 'repo:acme/other:ref:refs/heads/main',
+        }),
+        'sts.amazonaws.com',
+      ),
+    ).toBe(5);
+    expect(
+      await verdict(
+        policy,
+        await github.mintFor('sts.amazonaws.com', {
+          sub: 'repo:acme/app:pull_request',
+          event_name: 'pull_request',
+        }),
+        'sts.amazonaws.com',
+      ),
+    ).toBe(5);
+    expect(
+      await verdict(policy, await github.mintFor('https://github.com/acme'), 'https://github.com/acme'),
+    ).toBe(5);
   });
 
   it('GitLab → Vault: accepts the protected main branch of the project, rejects another project', async () => {
-    const gen = await federate(['trust', '--platform', 'gitlab', '--target', 'vault', '--project-path', 'acme/app', '--ref', 'main', '--ref-type', 'branch', '--role', 'ci', '--policies', 'deploy', '--format', 'json']);
+    const gen = await federate([
+      'trust',
+      '--platform',
+      'gitlab',
+      '--target',
+      'vault',
+      '--project-path',
+      'acme/app',
+      '--ref',
+      'main',
+      '--ref-type',
+      'branch',
+      '--role',
+      'ci',
+      '--policies',
+      'deploy',
+      '--format',
+      'json',
+    ]);
     expect(gen.status).toBe(0);
     const doc = JSON.parse(gen.stdout) as Record<string, unknown>;
     const policy = join(dir, 'vault-gitlab.json');
     writeFileSync(policy, JSON.stringify((doc['role'] ?? doc) as object));
     const claims = { project_path: 'acme/app', ref: 'main', ref_type: 'branch', ref_protected: 'true' };
     expect(await verdict(policy, await gitlab.mintFor('vault', claims), 'vault')).toBe(0);
-    expect(await verdict(policy, await gitlab.mintFor('vault', { ...claims, project_path: 'acme/other', sub: 'project_path:acme/other:ref_type:branch:ref:main' }), 'vault')).toBe(5);
+    expect(
+      await verdict(
+        policy,
+        await gitlab.mintFor('vault', {
+          ...claims,
+          project_path: 'acme/other',
+          sub: 'project_path:acme/other:ref_type:branch:ref:main',
+        }),
+        'vault',
+      ),
+    ).toBe(5);
   });
 });

@@ -13,7 +13,7 @@ import {
   SecretRegistry,
   userAgent,
 } from '@federate/core';
-import { github, parseExchangesYaml, readGitHubInputs, transportFor } from '@federate/platforms';
+import { execNoShell, github, parseExchangesYaml, readGitHubInputs, transportFor } from '@federate/platforms';
 import { loadTargets, targetNamesIn } from '@federate/targets/lazy';
 import { githubLogger, inputNames } from './log.js';
 
@@ -32,11 +32,21 @@ async function run(): Promise<number> {
     log,
     secrets,
     userAgent: userAgent('action', 'github', process.version),
+    // Targets that drive a vendor CLI (okta-pa's `sft`) run it without a shell.
+    exec: execNoShell,
   };
   const http = createHttpClient({ ...deps, log });
   try {
     const inputs = readGitHubInputs(env, inputNames(env));
-    const platform = github.create({ env, http, secrets, log, now: deps.now, write: (t) => void process.stdout.write(t), options: {} });
+    const platform = github.create({
+      env,
+      http,
+      secrets,
+      log,
+      now: deps.now,
+      write: (t) => void process.stdout.write(t),
+      options: {},
+    });
     const exchanges = inputs['exchanges'] ? await parseExchangesYaml(inputs['exchanges']) : undefined;
     // Only the targets this step names are loaded (one chunk each): the common path stays small.
     const targets = await loadTargets(targetNamesIn(inputs['target'], exchanges));
@@ -52,16 +62,23 @@ async function run(): Promise<number> {
       // Dry run is the doctor: claims with each cloud's condition keys, and the server's checks.
       const trust = await import('@federate/trust');
       for (const [audience, identity] of outcome.identities) {
-        const report = await trust.doctorReport(identity.token, { now: deps.now, fetch: trust.httpFetchLike(http), expectedAudience: audience });
+        const report = await trust.doctorReport(identity.token, {
+          now: deps.now,
+          fetch: trust.httpFetchLike(http),
+          expectedAudience: audience,
+        });
         log.info(trust.renderText(report));
-        if (env['GITHUB_STEP_SUMMARY']) appendFileSync(env['GITHUB_STEP_SUMMARY'], secrets.redact(trust.renderMarkdown(report)));
+        if (env['GITHUB_STEP_SUMMARY'])
+          appendFileSync(env['GITHUB_STEP_SUMMARY'], secrets.redact(trust.renderMarkdown(report)));
       }
     }
     return 0;
   } catch (error) {
     // One failure line for the step (::error:: annotates the run), redacted like everything else.
     const text = formatError(error, secrets);
-    process.stdout.write(`::error title=Federate::${text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`);
+    process.stdout.write(
+      `::error title=Federate::${text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`,
+    );
     return 1;
   }
 }

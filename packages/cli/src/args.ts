@@ -20,6 +20,11 @@ export const BOOLEAN_FLAGS = new Set([
   'revoke',
   'color',
   'verify',
+  'protected-only',
+  'allow-pull-requests',
+  'allow-executables',
+  'refresh-token-file',
+  'export-refresh-token',
 ]);
 
 /** RESERVED_ENV are FEDERATE_* variables that configure wrappers, not inputs. */
@@ -29,6 +34,7 @@ const RESERVED_ENV = new Set([
   'FEDERATE_VERSION',
   'FEDERATE_DEBUG',
   'FEDERATE_WORKSPACE',
+  'FEDERATE_SELF_COMMAND',
 ]);
 
 /** ParsedArgs is one command line. */

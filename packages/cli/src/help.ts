@@ -25,6 +25,7 @@ Commands:
   doctor              show the token's claims, verify it like the server will, evaluate a trust policy
   trust               print least-privilege trust configuration for a platform and a target
   token               print or write a fresh platform token (for SDK-driven refresh)
+  credential-process  AWS credential_process: cached credentials, re-exchanged near expiry
   cleanup             remove written files and revoke server-side tokens from an earlier exchange
 
 Run 'federate <command> --help' for a command's options.
@@ -48,14 +49,24 @@ ${COMMON}
 
 Target options (kebab-case, as in the GitHub Action):
   aws:      --role-arn --region --session-name --duration --session-policy --managed-policy-arns
-            --endpoint --role-chain --external-id --session-tags --profile --check-identity --allowed-account-ids
+            --endpoint --role-chain --external-id --session-tags --transitive-tag-keys --profile
+            --check-identity --allowed-account-ids --refresh none|credential-process|web-identity-file
+            --refresh-margin
   gcp:      --workload-identity-provider --service-account --token-format --scopes --lifetime
             --delegates --id-token-audience --id-token-include-email --project-id --universe
-  azure:    --client-id --tenant-id --scope --authority-host --subscription-id
-  vault:    --url --role --method --namespace --secrets --kv-version --export-token --revoke
+            --sts-endpoint --iam-credentials-endpoint --create-credentials-file
+            --credential-source file|url|executable --allow-executables
+  azure:    --client-id --tenant-id --scope --authority-host --subscription-id --refresh-token-file
+  vault:    --url --role --path (alias --method) --namespace --secrets --kv-version --export-token --revoke
   oauth:    --token-url --grant --exchange-audience --resource --scope --requested-token-type
-            --client-id --client-secret --client-auth --env-name
-  octo-sts: --scope --identity --domain --github-api-url --env-name
+            --subject-token-type --client-id --client-secret --client-auth --env-name --output
+            --export-refresh-token
+  octo-sts: --scope --identity --domain --url --github-api-url --env-name --revoke
+  okta-pa:  --team --connection --role-hint --sft-path --address --env-name --sft-timeout (needs sft;
+            --audience is required: the connection's expected audience)
+  pingone-privilege: --base-url --tenant --namespace --workload --api-key | --api-key-env
+            --send-platform-token none|header --platform-token-header --token-field --mapping
+            --renew-before --jwks-url
 
 Examples:
   federate exchange --target aws --role-arn arn:aws:iam::123456789012:role/deploy --region eu-west-1
@@ -96,9 +107,9 @@ Scope options:
   github:     --repository owner/repo [--repository-id N] [--branch B | --tag T | --environment E] [--job-workflow-ref R]
   gitlab:     --project-path g/p [--project-id N] [--namespace-id N] [--ref R] [--ref-type branch|tag] [--protected-only] [--environment E] [--host H]
   circleci:   --org-id ID --project-id ID [--vcs-origin O] [--vcs-ref R]
-  cloudbuild: --service-account EMAIL
+  cloudbuild: --service-account EMAIL [--service-account-id N]
 Target options:
-  aws: --account-id --role-name [--audience]   gcp: --project-number --pool-id --provider-id [--service-account]
+  aws: --account-id --role-name [--audience]   gcp: --project-number --pool-id --provider-id [--gcp-service-account]
   azure: --client-id [--name]   vault: [--mount] --role [--policies]   octo-sts: --scope --identity
 
 Example:
@@ -108,6 +119,14 @@ Example:
 Prints a fresh platform token (or writes it to --output-file, 0600, without a trailing newline).
 'google-executable' prints Google's executable-sourced credential response, for external_account
 files whose credential_source runs 'federate token' (needs GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1).
+${COMMON}`,
+  'credential-process': `Usage: federate credential-process --cache-file <PATH> --role-arn <ARN> [--margin 5m] [aws options…]
+
+The AWS credential_process that 'federate exchange --target aws --refresh credential-process' writes
+into its profile; SDKs and the AWS CLI run it whenever they need credentials. It prints the cached
+credentials ({"Version":1,…}) while they are more than --margin from expiry, otherwise fetches a
+fresh platform token and exchanges it again (one process at a time; the others wait and share the
+result). Errors go to stderr, secret-free, with a non-zero exit code the SDK reports.
 ${COMMON}`,
   cleanup: `Usage: federate cleanup [--platform …]
 

@@ -22,6 +22,8 @@ const COMMANDS: Record<string, Command> = {
   cleanup: runCleanup,
   doctor: async (a, io, s) => (await import('./commands/doctor.js')).runDoctor(a, io, s),
   trust: async (a, io, s) => (await import('./commands/trust.js')).runTrust(a, io, s),
+  'credential-process': async (a, io, s) =>
+    (await import('./commands/credential-process.js')).runCredentialProcess(a, io, s),
 };
 
 /** main runs the CLI and returns its exit code. */

@@ -2,19 +2,17 @@
  * runtime.ts: the CLI's edge. The one place that turns process state (env, clock, streams, child
  * processes) into the injected dependencies the core and the platforms take.
  */
-import { execFile } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   createFetch,
   createHttpClient,
   type Deps,
   type Env,
-  type ExecFunction,
   type Logger,
   type SecretRegistry,
   userAgent,
 } from '@federate/core';
-import { transportFor } from '@federate/platforms';
+import { execNoShell, transportFor } from '@federate/platforms';
 
 /** Io is the process as the CLI sees it; tests pass their own. */
 export interface Io {
@@ -55,31 +53,6 @@ export function makeLogger(io: Io, secrets: SecretRegistry): Logger {
     warn: (m) => io.stderr(`${paint('33', `warning: ${secrets.redact(m)}`)}\n`),
   };
 }
-
-/** execNoShell runs a program with an argv array (never a shell), secrets only in its environment. */
-export const execNoShell: ExecFunction = (file, args, opts) =>
-  new Promise((resolve) => {
-    const child = execFile(
-      file,
-      [...args],
-      {
-        env: opts.env,
-        timeout: opts.timeoutMs ?? 30_000,
-        maxBuffer: 4 * 1024 * 1024,
-        encoding: 'utf8',
-        windowsHide: true,
-      },
-      (error, stdout, stderr) => {
-        const code = error
-          ? typeof (error as { code?: unknown }).code === 'number'
-            ? (error as { code: number }).code
-            : 127
-          : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
-  });
 
 /** makeDeps builds the core's dependencies from the process. */
 export function makeDeps(io: Io, secrets: SecretRegistry, plugin: string, platform: string): Deps {

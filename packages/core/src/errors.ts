@@ -135,6 +135,34 @@ export class HttpError extends FederateError {
   }
 }
 
+/** MAX_SERVER_TEXT bounds an exchange message or hint, which may quote what a (hostile) server said. */
+export const MAX_EXCHANGE_TEXT = 600;
+
+/**
+ * oneLine makes server-influenced text safe to print: control and line-separator characters become
+ * spaces (no forged log lines, no workflow commands at a line start), and the length is bounded.
+ */
+export function oneLine(text: string, max = MAX_EXCHANGE_TEXT): string {
+  const clean = text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+  return clean.length > max ? `${clean.slice(0, max - 1)}…` : clean;
+}
+
+/** safeCode keeps a server's error code or request id only in a short, token-like form. */
+function safeCode(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const v = oneLine(value, 80);
+  return /^[\w.:/+=@-]{1,80}$/.test(v) ? v : oneLine(v.replace(/[^\w.:/+=@-]+/g, '_'), 64);
+}
+
+/** DEFAULT_HINTS apply when a target has nothing more specific to say. */
+const DEFAULT_HINTS: Partial<Record<ErrorCode, string>> = {
+  ERR_EXCHANGE_THROTTLED:
+    'the server kept rate-limiting through every retry; run fewer jobs at once against it, or retry later',
+  ERR_EXCHANGE_SERVER: 'the server kept failing through every retry; check its status page, then retry',
+  ERR_EXCHANGE_BAD_RESPONSE:
+    'the endpoint did not answer in the documented format; check that it points at the token service itself',
+};
+
 /** ExchangeError is a server's answer that is not credentials: the structure diagnostics need. */
 export class ExchangeError extends FederateError {
   override name = 'ExchangeError';
@@ -157,11 +185,13 @@ export class ExchangeError extends FederateError {
       claims?: Record<string, unknown>;
     } = {},
   ) {
-    super(code, message, options);
+    // Messages and hints may quote the server: one line each, bounded, whatever the target did.
+    const hint = options.hint ?? DEFAULT_HINTS[code];
+    super(code, oneLine(message), { ...options, ...(hint === undefined ? {} : { hint: oneLine(hint) }) });
     this.target = target;
     this.status = options.status;
-    this.serverCode = options.serverCode;
-    this.requestId = options.requestId;
+    this.serverCode = safeCode(options.serverCode);
+    this.requestId = safeCode(options.requestId);
     this.claims = options.claims;
   }
 }

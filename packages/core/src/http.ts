@@ -175,7 +175,12 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
             url,
             method: req.method ?? (req.body === undefined ? 'GET' : 'POST'),
             headers,
-            body: req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : req.body.toString(),
+            body:
+              req.body === undefined
+                ? undefined
+                : typeof req.body === 'string'
+                  ? req.body
+                  : req.body.toString(),
             signal,
           });
           res = { status: r.status, headers: r.headers, text: r.text, attempts: attempt };
@@ -264,11 +269,12 @@ export function proxyFromEnv(
   const httpsProxy = get('HTTPS_PROXY');
   const httpProxy = get('HTTP_PROXY');
   if (!httpsProxy && !httpProxy) return undefined;
-  const noProxy = get('NO_PROXY');
+  // An explicitly empty NO_PROXY means "proxy everything"; it must not fall back to anything else.
+  const noProxy = env['NO_PROXY'] ?? env['no_proxy'];
   return {
     ...(httpProxy ? { httpProxy } : {}),
     ...(httpsProxy ? { httpsProxy } : {}),
-    ...(noProxy ? { noProxy } : {}),
+    ...(noProxy === undefined ? {} : { noProxy }),
   };
 }
 

@@ -134,6 +134,11 @@ export interface Target<Options = unknown> {
   audience(options: Options): string;
   exchange(ctx: ExchangeContext, options: Options): Promise<Credentials>;
   revoke?(ctx: RevokeContext, record: RevokeRecord): Promise<void>;
+  /**
+   * usesPlatformToken says whether this exchange needs the platform token at all (default: yes). A
+   * target that authenticates otherwise (an API key) says no, and the platform is never asked.
+   */
+  usesPlatformToken?(options: Options): boolean;
   /** relevantClaims are the claims this server's trust conditions usually test, shown on failure. */
   readonly relevantClaims?: readonly string[];
   /** describe renders the secret-free principal/options line for summaries and dry runs. */
@@ -172,6 +177,12 @@ export interface Platform {
   readonly sink: Sink;
   /** defaultAudience is used when neither the user nor the target names one (e.g. CircleCI's org id). */
   readonly defaultAudience?: string;
+  /**
+   * fixedAudience is the audience of a token the platform hands out ready-made and cannot re-mint
+   * (GitLab's id_tokens, a token file). When the user names no audience it wins over the target's
+   * default: asking for anything else could only fail with ERR_PLATFORM_AUDIENCE_MISMATCH.
+   */
+  readonly fixedAudience?: string;
 }
 
 /** ExchangeSummary is the secret-free record of one exchange (audit log and step summary). */

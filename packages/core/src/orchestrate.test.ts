@@ -267,3 +267,35 @@ describe('federate', () => {
     }
   });
 });
+
+describe('targets that use no platform token', () => {
+  it('never ask the platform for one', async () => {
+    const sink = recordingSink();
+    const tokens = { count: 0 };
+    const keyOnly = {
+      ...fakeTarget('alpha', 'ALPHA'),
+      usesPlatformToken: () => false,
+      exchange: fakeTarget('alpha', 'ALPHA').exchange,
+    };
+    keyOnly.exchange = async (ctx, o) => {
+      await expect(ctx.token()).rejects.toThrow(TypeError);
+      return {
+        target: 'alpha',
+        principal: 'p',
+        expiresAt: undefined,
+        values: [{ name: 's', value: o.secret, secret: true, env: 'S' }],
+        files: [],
+        revoke: [],
+        notes: [],
+      };
+    };
+    const config = parseRunConfig(
+      { target: 'alpha', secret: 'key-only-secret' },
+      { targets: { alpha: keyOnly } as unknown as Record<string, Target<never>>, env: {} },
+    );
+    const outcome = await federate({ platform: platform(sink, tokens), config, deps: deps() });
+    expect(tokens.count).toBe(0);
+    expect(outcome.summary.identity).toBeUndefined();
+    expect(sink.events).toContain('env:S');
+  });
+});

@@ -119,6 +119,27 @@ class TokenCache {
   }
 }
 
+/** noIdentity stands in for the platform token of an exchange that does not use one. */
+function noIdentity(platform: Platform['name']): Identity {
+  return {
+    token: '',
+    platform,
+    issuer: '',
+    subject: '',
+    audience: [],
+    issuedAt: undefined,
+    expiresAt: undefined,
+    repository: undefined,
+    ref: undefined,
+    sha: undefined,
+    runId: undefined,
+    jobId: undefined,
+    actor: undefined,
+    environment: undefined,
+    claims: {},
+  };
+}
+
 function httpFor(deps: Deps, config: RunConfig): HttpClient {
   return createHttpClient({
     fetch: deps.fetch,
@@ -167,7 +188,9 @@ async function revokeAll(
 }
 
 function summarize(args: FederateArgs, identity: Identity | undefined, rows: ExchangeSummary[]): RunSummary {
-  return {
+  // The summary is an audit record printed everywhere: redact it whole, in case a server put a
+  // secret into a field we report (a principal, a note).
+  return redactDeep(args.deps.secrets, {
     platform: args.platform.name,
     dryRun: args.config.dryRun,
     identity: identity && {
@@ -178,7 +201,16 @@ function summarize(args: FederateArgs, identity: Identity | undefined, rows: Exc
       claims: identityClaims(identity),
     },
     exchanges: rows,
-  };
+  });
+}
+
+/** redactDeep returns a copy of a JSON-like value with every string redacted. */
+function redactDeep<T>(secrets: Deps['secrets'], value: T): T {
+  if (typeof value === 'string') return secrets.redact(value) as T;
+  if (Array.isArray(value)) return value.map((v) => redactDeep(secrets, v)) as T;
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(secrets, v)])) as T;
+  return value;
 }
 
 function errorRow(e: ExchangeConfig, error: FederateError): ExchangeSummary {
@@ -214,18 +246,27 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
   const results = await Promise.allSettled(
     config.exchanges.map(async (exchange) => {
       let identity: Identity;
-      try {
-        identity = await tokens.get(exchange.audience);
-      } catch (error) {
-        throw toFederateError(error, `getting the ${platform.name} token`);
+      const needsToken = exchange.target.usesPlatformToken?.(exchange.options as never) ?? true;
+      if (!needsToken) {
+        identity = noIdentity(platform.name);
+      } else {
+        try {
+          identity = await tokens.get(exchange.audience);
+        } catch (error) {
+          throw toFederateError(error, `getting the ${platform.name} token`);
+        }
+        firstIdentity ??= identity;
+        identities.set(exchange.audience, identity);
       }
-      firstIdentity ??= identity;
-      identities.set(exchange.audience, identity);
       if (config.dryRun) return undefined;
       if (config.exchanges.length > 1) log.info(`${exchange.id}: exchanging at ${exchange.target.title}…`);
       const ctx: ExchangeContext = {
         identity,
-        token: async () => (await tokens.fresh(exchange.audience)).token,
+        token: async () => {
+          if (!needsToken)
+            throw new TypeError(`${exchange.target.name} said it uses no platform token, then asked for one`);
+          return (await tokens.fresh(exchange.audience)).token;
+        },
         http,
         env: deps.env,
         secrets: deps.secrets,

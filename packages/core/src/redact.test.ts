@@ -88,3 +88,13 @@ describe('SecretRegistry', () => {
     );
   });
 });
+
+describe('SecretRegistry with very large secrets', () => {
+  it('redacts a 64 KiB secret and many others without a regex overflow', () => {
+    const r = new SecretRegistry();
+    const big = 'k'.repeat(65_536 - 3) + 'end';
+    r.add(big);
+    for (let i = 0; i < 2000; i++) r.add(`secret-value-number-${i}-${'x'.repeat(40)}`);
+    expect(r.redact(`a ${big} b secret-value-number-1999-${'x'.repeat(40)} c`)).toBe('a *** b *** c');
+  });
+});

@@ -7,6 +7,32 @@
 /** MIN_SECRET_LENGTH: shorter values cannot be masked without destroying logs; they are reported. */
 export const MIN_SECRET_LENGTH = 4;
 const REPLACEMENT = '***';
+/** LONG_FORM: forms longer than this are matched by plain search rather than inside a regex. */
+const LONG_FORM = 1024;
+/** MAX_PATTERN: each alternation stays well under V8's regular-expression size limit. */
+const MAX_PATTERN = 32 * 1024;
+
+/** compile groups the short forms, longest first, into alternations of bounded size. */
+function compile(forms: string[]): RegExp[] {
+  const escaped = forms
+    .filter((f) => f.length <= LONG_FORM)
+    .sort((a, b) => b.length - a.length)
+    .map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const patterns: RegExp[] = [];
+  let group: string[] = [];
+  let size = 0;
+  for (const e of escaped) {
+    if (size + e.length > MAX_PATTERN && group.length > 0) {
+      patterns.push(new RegExp(group.join('|'), 'g'));
+      group = [];
+      size = 0;
+    }
+    group.push(e);
+    size += e.length + 1;
+  }
+  if (group.length > 0) patterns.push(new RegExp(group.join('|'), 'g'));
+  return patterns;
+}
 
 function base64(bytes: Uint8Array): string {
   let bin = '';
@@ -62,7 +88,8 @@ export class SecretRegistry {
   readonly #forms = new Set<string>();
   readonly #raw = new Set<string>();
   readonly #listeners: SecretListener[] = [];
-  #pattern: RegExp | undefined;
+  #patterns: RegExp[] | undefined;
+  #long: string[] = [];
   /** tooShort counts secrets that could not be masked because they are shorter than MIN_SECRET_LENGTH. */
   tooShort = 0;
 
@@ -78,7 +105,8 @@ export class SecretRegistry {
     for (const form of encodedForms(value)) {
       if (this.#forms.has(form)) continue;
       this.#forms.add(form);
-      this.#pattern = undefined;
+      this.#patterns = undefined;
+      if (form.length > LONG_FORM) this.#long = [...this.#long, form].sort((a, b) => b.length - a.length);
       for (const listener of this.#listeners) listener(form);
     }
     return value;
@@ -93,14 +121,12 @@ export class SecretRegistry {
   /** redact replaces every registered form in `text` with ***, longest first. */
   redact(text: string): string {
     if (this.#forms.size === 0 || text.length === 0) return text;
-    this.#pattern ??= new RegExp(
-      [...this.#forms]
-        .sort((a, b) => b.length - a.length)
-        .map((f) => f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-        .join('|'),
-      'g',
-    );
-    return text.replace(this.#pattern, REPLACEMENT);
+    this.#patterns ??= compile([...this.#forms]);
+    let out = text;
+    // Very long secrets (a 64 KiB certificate) would overflow one regular expression: plain search.
+    for (const form of this.#long) if (out.includes(form)) out = out.split(form).join(REPLACEMENT);
+    for (const re of this.#patterns) out = out.replace(re, REPLACEMENT);
+    return out;
   }
 
   /** contains tells whether `text` holds any registered form (for leak checks). */

@@ -48,6 +48,8 @@ export interface ParseRunOptions {
   readonly exchanges?: unknown;
   /** platformAudience is the platform's own default audience (used only when a target has none). */
   readonly platformAudience?: string;
+  /** fixedAudience is the audience of a platform token that cannot be re-minted (see Platform.fixedAudience). */
+  readonly fixedAudience?: string;
   /**
    * strictInputs reports given inputs that no target reads: `true` for all of them, or a set naming
    * the ones the user typed (CLI flags), leaving inherited FEDERATE_* variables alone.
@@ -104,7 +106,11 @@ function parseOne(
   // A target's default audience may depend on options that failed to parse; then leave it empty.
   // An empty target default ("no universal audience", e.g. okta-pa) lets the platform's default apply.
   const audience =
-    audienceInput ?? ((issuesBefore === 0 ? target.audience(options) : undefined) || undefined) ?? opts.platformAudience ?? '';
+    audienceInput ??
+    opts.fixedAudience ??
+    ((issuesBefore === 0 ? target.audience(options) : undefined) || undefined) ??
+    opts.platformAudience ??
+    '';
   return { id: id ?? targetName, target, audience, options, exportEnv };
 }
 

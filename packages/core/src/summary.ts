@@ -2,12 +2,14 @@
  * summary.ts: one secret-free summary, rendered as text (logs, CLI) or markdown (GitHub step summary).
  * Every sink renders the same RunSummary, so every platform reports the same facts.
  */
+import { oneLine } from './errors.js';
 import type { RunSummary } from './model.js';
 
 const escapeMd = (s: string) => s.replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ');
 
-/** renderSummaryText renders the summary for a terminal or a CI log. */
-export function renderSummaryText(summary: RunSummary): string {
+/** renderSummaryText renders the summary for a terminal or a CI log, every value on one line. */
+export function renderSummaryText(raw: RunSummary): string {
+  const summary = sanitize(raw);
   const lines: string[] = [];
   if (summary.identity) {
     const id = summary.identity;
@@ -33,8 +35,47 @@ export function renderSummaryText(summary: RunSummary): string {
   return lines.join('\n');
 }
 
+/**
+ * sanitize puts every user- or server-influenced value on one line, so a value can neither forge a
+ * log line nor start a workflow command (`::set-env`) at the beginning of one.
+ */
+function sanitize(s: RunSummary): RunSummary {
+  const v = (x: string) => oneLine(x, 2000);
+  return {
+    ...s,
+    identity: s.identity && {
+      ...s.identity,
+      issuer: v(s.identity.issuer),
+      subject: v(s.identity.subject),
+      audience: s.identity.audience.map(v),
+      claims: Object.fromEntries(Object.entries(s.identity.claims).map(([k, x]) => [v(k), v(x)])),
+    },
+    exchanges: s.exchanges.map((e) => ({
+      ...e,
+      id: v(e.id),
+      title: v(e.title),
+      audience: v(e.audience),
+      ...(e.principal === undefined ? {} : { principal: v(e.principal) }),
+      env: e.env.map(v),
+      outputs: e.outputs.map(v),
+      files: e.files.map(v),
+      notes: e.notes.map(v),
+      ...(e.error
+        ? {
+            error: {
+              code: e.error.code,
+              message: v(e.error.message),
+              ...(e.error.hint ? { hint: v(e.error.hint) } : {}),
+            },
+          }
+        : {}),
+    })),
+  };
+}
+
 /** renderSummaryMarkdown renders the summary as a GitHub step summary. */
-export function renderSummaryMarkdown(summary: RunSummary): string {
+export function renderSummaryMarkdown(raw: RunSummary): string {
+  const summary = sanitize(raw);
   const out: string[] = [`### Federate${summary.dryRun ? ' (dry run)' : ''}`, ''];
   if (summary.identity) {
     out.push('| claim | value |', '| --- | --- |');

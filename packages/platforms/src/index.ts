@@ -15,3 +15,4 @@ export { dotenvLine, githubFileCommand, shellExport, shellQuote } from './shared
 export type * from './types.js';
 export { parseExchangesYaml } from './shared/exchanges-yaml.js';
 export { MAX_RESPONSE_BYTES, nodeTransport, proxyTransport, transportFor } from './shared/transport.js';
+export { execNoShell } from './shared/exec.js';

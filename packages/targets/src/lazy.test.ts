@@ -16,6 +16,9 @@ describe('lazy targets', () => {
 
   it('finds target names in inputs and exchanges lists', () => {
     expect(targetNamesIn('aws', undefined)).toEqual(['aws']);
-    expect(targetNamesIn(undefined, [{ target: 'vault' }, { target: ' gcp ' }, 'junk', null])).toEqual(['vault', 'gcp']);
+    expect(targetNamesIn(undefined, [{ target: 'vault' }, { target: ' gcp ' }, 'junk', null])).toEqual([
+      'vault',
+      'gcp',
+    ]);
   });
 });

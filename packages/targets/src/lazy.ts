@@ -16,7 +16,8 @@ export const TARGET_LOADERS: Readonly<Record<string, Loader>> = {
   oauth: async () => (await import('./oauth/index.js')).oauthTarget as Target<never>,
   'octo-sts': async () => (await import('./octo-sts/index.js')).octoStsTarget as Target<never>,
   'okta-pa': async () => (await import('./okta-pa/index.js')).oktaPaTarget as Target<never>,
-  'pingone-privilege': async () => (await import('./pingone-privilege/index.js')).pingOnePrivilegeTarget as Target<never>,
+  'pingone-privilege': async () =>
+    (await import('./pingone-privilege/index.js')).pingOnePrivilegeTarget as Target<never>,
 };
 
 /**
@@ -27,7 +28,9 @@ export async function loadTargets(names: Iterable<string>): Promise<Record<strin
   const wanted = new Set(names);
   const all = [...wanted].some((n) => !(n in TARGET_LOADERS)) || wanted.size === 0;
   const pick = all ? Object.keys(TARGET_LOADERS) : [...wanted];
-  const loaded = await Promise.all(pick.map(async (n) => [n, await (TARGET_LOADERS[n] as Loader)()] as const));
+  const loaded = await Promise.all(
+    pick.map(async (n) => [n, await (TARGET_LOADERS[n] as Loader)()] as const),
+  );
   return Object.fromEntries(loaded);
 }
 
@@ -36,7 +39,9 @@ export function targetNamesIn(target: string | undefined, exchanges: unknown): s
   const names: string[] = [];
   if (target) names.push(target.trim());
   if (Array.isArray(exchanges)) {
-    for (const e of exchanges) if (e && typeof e === 'object' && typeof (e as { target?: unknown }).target === 'string') names.push((e as { target: string }).target.trim());
+    for (const e of exchanges)
+      if (e && typeof e === 'object' && typeof (e as { target?: unknown }).target === 'string')
+        names.push((e as { target: string }).target.trim());
   }
   return names;
 }

@@ -2,13 +2,22 @@
  * exchange.ts: `federate exchange`: exchange the platform token at one or more targets and export
  * the credentials the platform's way.
  */
-import { federate, parseRunConfig, SecretRegistry } from '@federate/core';
+import { resolve } from 'node:path';
+import {
+  type Deps,
+  federate,
+  type Identity,
+  parseRunConfig,
+  type RunConfig,
+  SecretRegistry,
+} from '@federate/core';
+import type { PlatformInstance } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import { loadExchanges } from '../exchanges-file.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { CLI_PLATFORM_INPUTS, createPlatform } from '../platform.js';
 import type { ParsedArgs } from '../args.js';
-import { makeDeps, type Io } from '../runtime.js';
+import { httpFor, makeDeps, type Io } from '../runtime.js';
 
 /** targetInputs drops the CLI's own inputs so targets see only theirs. */
 export function targetInputs(inputs: Readonly<Record<string, string>>): Record<string, string> {
@@ -19,18 +28,67 @@ export function targetInputs(inputs: Readonly<Record<string, string>>): Record<s
   return out;
 }
 
-/** runExchange is `federate exchange`. */
-export async function runExchange(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
-  const deps = makeDeps(io, secrets, 'cli', args.inputs['platform'] ?? 'auto');
-  const platform = createPlatform(io, deps, secrets, args.inputs);
+/**
+ * selfCommand is how later processes run this CLI again (`refresh: credential-process` writes it into
+ * an AWS profile): this Node and this script, plus the platform inputs that shaped the token.
+ */
+export function selfCommand(io: Io, args: ParsedArgs): string {
+  if (io.env['FEDERATE_SELF_COMMAND']) return io.env['FEDERATE_SELF_COMMAND'];
+  const argv = [process.execPath, resolve(process.argv[1] ?? '')];
+  for (const k of ['token-var', 'token-file', 'circleci-token-version'] as const) {
+    const v = args.inputs[k];
+    if (v) argv.push(`--${k}`, k === 'token-file' ? resolve(v) : v);
+  }
+  return JSON.stringify(argv);
+}
+
+/** PreparedRun is everything `exchange` and `run` share before the core runs. */
+export interface PreparedRun {
+  readonly deps: Deps;
+  readonly platform: PlatformInstance;
+  readonly config: RunConfig;
+}
+
+/** prepareRun builds the platform and parses every input, reporting all problems at once. */
+export async function prepareRun(args: ParsedArgs, io: Io, secrets: SecretRegistry): Promise<PreparedRun> {
+  const base = makeDeps(io, secrets, 'cli', args.inputs['platform'] ?? 'auto');
+  const platform = createPlatform(io, base, secrets, args.inputs);
   const inputs = targetInputs(args.inputs);
   const config = parseRunConfig(inputs, {
     targets: TARGETS,
     env: io.env,
     exchanges: await loadExchanges(inputs['exchanges']),
     ...(platform.defaultAudience ? { platformAudience: platform.defaultAudience } : {}),
+    ...(platform.fixedAudience ? { fixedAudience: platform.fixedAudience } : {}),
     strictInputs: new Set(Object.keys(args.flags)),
   });
-  await federate({ platform, config, deps: { ...deps, log: deps.log } });
+  // Targets that write a refreshing profile (aws refresh: credential-process) need to name this CLI.
+  const deps = { ...base, env: { ...base.env, FEDERATE_SELF_COMMAND: selfCommand(io, args) } };
+  return { deps, platform, config };
+}
+
+/** printDoctor shows the doctor report for each token a dry run fetched (never the token itself). */
+export async function printDoctor(
+  identities: ReadonlyMap<string, Identity>,
+  deps: Deps,
+  io: Io,
+): Promise<void> {
+  const trust = await import('@federate/trust');
+  const http = httpFor(deps);
+  for (const [audience, identity] of identities) {
+    const report = await trust.doctorReport(identity.token, {
+      now: deps.now,
+      fetch: trust.httpFetchLike(http),
+      expectedAudience: audience,
+    });
+    io.stderr(`${deps.secrets.redact(trust.renderText(report, { color: false }))}\n`);
+  }
+}
+
+/** runExchange is `federate exchange`. */
+export async function runExchange(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
+  const { deps, platform, config } = await prepareRun(args, io, secrets);
+  const outcome = await federate({ platform, config, deps });
+  if (config.dryRun) await printDoctor(outcome.identities, deps, io);
   return EXIT_OK;
 }

@@ -12,7 +12,6 @@ import {
   ConfigError,
   type CredentialFile,
   federate,
-  parseRunConfig,
   revokeRecorded,
   type RevokeRecord,
   type SecretRegistry,
@@ -21,11 +20,9 @@ import {
 } from '@federate/core';
 import { TARGETS } from '@federate/targets';
 import type { ParsedArgs } from '../args.js';
-import { loadExchanges } from '../exchanges-file.js';
 import { writePrivateFile } from '../files.js';
-import { createPlatform } from '../platform.js';
-import { makeDeps, type Io } from '../runtime.js';
-import { targetInputs } from './exchange.js';
+import type { Io } from '../runtime.js';
+import { prepareRun } from './exchange.js';
 
 /** RedactingWriter holds back partial lines briefly so a secret split across chunks is still caught. */
 export class RedactingWriter {
@@ -99,16 +96,7 @@ export async function runRun(
         hint: 'e.g. federate run --target aws --role-arn … -- aws s3 ls',
       },
     ]);
-  const deps = makeDeps(io, secrets, 'cli', args.inputs['platform'] ?? 'auto');
-  const platform = createPlatform(io, deps, secrets, args.inputs);
-  const inputs = targetInputs(args.inputs);
-  const config = parseRunConfig(inputs, {
-    targets: TARGETS,
-    env: io.env,
-    exchanges: await loadExchanges(inputs['exchanges']),
-    ...(platform.defaultAudience ? { platformAudience: platform.defaultAudience } : {}),
-    strictInputs: new Set(Object.keys(args.flags)),
-  });
+  const { deps, platform, config } = await prepareRun(args, io, secrets);
   const mem = memorySink((v) => platform.sink.mask(v));
   try {
     await federate({

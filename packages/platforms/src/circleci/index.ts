@@ -109,6 +109,7 @@ export function circleciTokenSource(ctx: PlatformContext): TokenSource {
 }
 
 function circleciSink(ctx: PlatformContext, base: SinkBase): Sink {
+  const exported = new Set<string>();
   const bashEnv = (): string => {
     const path = ctx.env['BASH_ENV'];
     if (!path)
@@ -128,6 +129,7 @@ function circleciSink(ctx: PlatformContext, base: SinkBase): Sink {
     writeFile: (file) => base.writeFile(file),
     recordCleanup: (record) => base.recordCleanup(record),
     async exportEnv(vars) {
+      for (const v of vars) exported.add(v.name);
       await appendPrivateFile(
         'circleci',
         bashEnv(),
@@ -135,7 +137,9 @@ function circleciSink(ctx: PlatformContext, base: SinkBase): Sink {
       );
     },
     async setOutputs(outputs) {
-      const { vars, skipped } = outputsAsEnv(outputs);
+      const { vars: all, skipped } = outputsAsEnv(outputs);
+      // An output whose variable name the exports already set (AWS_REGION) is not appended twice.
+      const vars = all.filter((v) => !exported.has(v.name));
       if (skipped.length)
         ctx.log.debug(`secret outputs are exported only as their env variables: ${skipped.join(', ')}`);
       if (vars.length)

@@ -5,6 +5,7 @@
  * `eval "$(federate …)"`. When the document goes to stdout the summary goes to the log (stderr) so the
  * document stays parseable.
  */
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { PlatformError, type ExportedVariable, type Sink, type TokenSource } from '@federate/core';
@@ -12,7 +13,7 @@ import { checkEnvName, outputEnvName } from '../shared/env-name.js';
 import { dotenvLine, githubFileCommand, newHeredocDelimiter, shellExport } from '../shared/escape.js';
 import { PrivateDir, writeFileAtomic } from '../shared/private-dir.js';
 import { fileStateStore, SinkBase } from '../shared/sink-base.js';
-import { checkToken } from '../shared/token.js';
+import { checkToken, tokenAudience } from '../shared/token.js';
 import type { OutputFormat, PlatformContext, PlatformInstance, PlatformModule } from '../types.js';
 
 /** DEFAULT_FILE_TOKEN_VARIABLE is the variable read when no token file is given. */
@@ -105,6 +106,17 @@ function fileSink(ctx: PlatformContext, base: SinkBase): Sink {
   };
 }
 
+/** readTokenQuietly peeks at the configured token (file or variable) without failing: only its audience is read. */
+function readTokenQuietly(ctx: PlatformContext): string | undefined {
+  const path = ctx.options.tokenFile || ctx.env[FILE_TOKEN_FILE_VARIABLE];
+  try {
+    if (path) return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return ctx.env[ctx.options.tokenVariable || DEFAULT_FILE_TOKEN_VARIABLE];
+}
+
 /** file is the platform for tokens from a file or variable, with exports written as a document. */
 export const file: PlatformModule = {
   name: 'file',
@@ -117,8 +129,11 @@ export const file: PlatformModule = {
       ? new PrivateDir('file', ctx.options.privateDir, { exclusive: false })
       : PrivateDir.random('file', ctx.env['TMPDIR'] || tmpdir(), 'federate-');
     const base = new SinkBase('file', ctx, dir, fileStateStore(dir));
+    const fixed = tokenAudience(readTokenQuietly(ctx));
     return {
       name: 'file',
+      // A token file is minted elsewhere for one audience: ask for that one unless told otherwise.
+      ...(fixed ? { fixedAudience: fixed } : {}),
       tokenSource: fileTokenSource(ctx),
       sink: fileSink(ctx, base),
       privateDir: dir.path,

@@ -19,7 +19,7 @@ import { gitlabDotenvLine } from '../shared/escape.js';
 import { PrivateDir } from '../shared/private-dir.js';
 import { outputsAsEnv, renderShellExports } from '../shared/shell-export.js';
 import { fileStateStore, SinkBase } from '../shared/sink-base.js';
-import { checkToken, JWT_SHAPE } from '../shared/token.js';
+import { checkToken, JWT_SHAPE, tokenAudience } from '../shared/token.js';
 import type { PlatformContext, PlatformInstance, PlatformModule } from '../types.js';
 
 /** DEFAULT_GITLAB_TOKEN_VARIABLE is the id_tokens entry the component declares. */
@@ -124,8 +124,10 @@ export const gitlab: PlatformModule = {
   create(ctx): PlatformInstance {
     const dir = new PrivateDir('gitlab', gitlabPrivateDir(ctx), { exclusive: false });
     const base = new SinkBase('gitlab', ctx, dir, fileStateStore(dir));
+    const fixed = tokenAudience(ctx.env[ctx.options.tokenVariable || DEFAULT_GITLAB_TOKEN_VARIABLE]);
     return {
       name: 'gitlab',
+      ...(fixed ? { fixedAudience: fixed } : {}),
       tokenSource: gitlabTokenSource(ctx),
       sink: gitlabSink(ctx, base),
       privateDir: dir.path,

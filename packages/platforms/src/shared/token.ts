@@ -41,3 +41,19 @@ export function checkToken(
 
 /** JWT_SHAPE matches a compact JWS (used to list candidate variables by name, never to print them). */
 export const JWT_SHAPE = /^eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+
+/**
+ * tokenAudience reads the single audience of a ready-made token (GitLab mints id_tokens at job
+ * start, one audience each): what an exchange must ask for unless the user says otherwise.
+ */
+export function tokenAudience(token: string | undefined): string | undefined {
+  const payload = token?.trim().split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const aud = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { aud?: unknown }).aud;
+    if (typeof aud === 'string') return aud;
+    return Array.isArray(aud) && aud.length === 1 && typeof aud[0] === 'string' ? aud[0] : undefined;
+  } catch {
+    return undefined;
+  }
+}

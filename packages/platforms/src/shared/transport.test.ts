@@ -22,16 +22,14 @@ beforeAll(async () => {
       } else if (req.url === '/slow') {
         setTimeout(() => res.end('late'), 500);
       } else {
-        res
-          .writeHead(201, { 'x-request-id': 'abc', 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              method: req.method,
-              body,
-              ua: req.headers['user-agent'],
-              len: req.headers['content-length'],
-            }),
-          );
+        res.writeHead(201, { 'x-request-id': 'abc', 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            method: req.method,
+            body,
+            ua: req.headers['user-agent'],
+            len: req.headers['content-length'],
+          }),
+        );
       }
     });
   });

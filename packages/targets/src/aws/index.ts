@@ -13,6 +13,13 @@ import {
 import { type AwsOptions, DEFAULT_AUDIENCE, parseAwsOptions } from './options.js';
 import { profileFiles } from './profile.js';
 import {
+  credentialProcessFiles,
+  DEFAULT_REFRESH_PROFILE,
+  selfCommand,
+  WEB_IDENTITY_TOKEN_FILE,
+  webIdentityFile,
+} from './refresh.js';
+import {
   assumeRoleRequest,
   assumeRoleWithWebIdentityRequest,
   getCallerIdentityRequest,
@@ -104,6 +111,8 @@ async function exchange(ctx: ExchangeContext, o: AwsOptions) {
   if (o.regionDefaulted) notes.push(`no region was given; used ${o.region} as the AWS SDKs do`);
   const chained = o.roleChain !== undefined;
   const finalPolicy = { policy: o.sessionPolicy, policyArns: o.managedPolicyArns };
+  // Checked before the exchange: without the CLI's path the profile could not refresh anything.
+  const self = o.refresh === 'credential-process' ? selfCommand(ctx.env) : undefined;
 
   const token = await ctx.token();
   const what = `AWS STS AssumeRoleWithWebIdentity for ${o.roleArn}`;
@@ -190,7 +199,8 @@ async function exchange(ctx: ExchangeContext, o: AwsOptions) {
     );
 
   const c = result.credentials;
-  const useEnv = o.profile === undefined;
+  // The SDKs prefer AWS_ACCESS_KEY_ID & co. over any profile: a refreshing mode must not export them.
+  const useEnv = o.profile === undefined && o.refresh === 'none';
   const value = (
     name: string,
     v: string,
@@ -215,24 +225,59 @@ async function exchange(ctx: ExchangeContext, o: AwsOptions) {
     { name: 'region', value: o.region, secret: false, env: 'AWS_REGION', output: 'aws-region' },
     { name: 'defaultRegion', value: o.region, secret: false, env: 'AWS_DEFAULT_REGION' },
   ];
-  if (o.profile !== undefined)
+  const profile = o.profile ?? (o.refresh === 'credential-process' ? DEFAULT_REFRESH_PROFILE : undefined);
+  if (profile !== undefined)
     values.push({
       name: 'profile',
-      value: o.profile,
+      value: profile,
       secret: false,
       env: 'AWS_PROFILE',
       output: 'aws-profile',
     });
+
+  let files = o.profile === undefined ? [] : profileFiles(o.profile, o.region, c);
+  if (self) {
+    files = credentialProcessFiles(o, self, ctx.identity, sessionName, c);
+    notes.push(
+      `profile ${profile} re-exchanges through \`federate credential-process\` when the credentials near expiry${refreshBound(ctx)}`,
+    );
+  } else if (o.refresh === 'web-identity-file') {
+    files = [webIdentityFile(token)];
+    values.push(
+      { name: 'roleArn', value: o.roleArn, secret: false, env: 'AWS_ROLE_ARN' },
+      { name: 'roleSessionName', value: sessionName, secret: false, env: 'AWS_ROLE_SESSION_NAME' },
+    );
+    // The SDKs call STS themselves now; an endpoint given as an input must reach them too.
+    if (o.endpointSource === 'input')
+      values.push({
+        name: 'stsEndpoint',
+        value: o.endpoint.href,
+        secret: false,
+        env: 'AWS_ENDPOINT_URL_STS',
+      });
+    notes.push(
+      `the SDKs re-exchange ${WEB_IDENTITY_TOKEN_FILE} by themselves${refreshBound(ctx)}; keep it fresh with \`federate token --audience ${ctx.identity.audience[0] ?? 'sts.amazonaws.com'} --output-file "$AWS_WEB_IDENTITY_TOKEN_FILE"\``,
+    );
+  }
 
   return {
     target: 'aws',
     principal: result.assumedRoleArn,
     expiresAt: c.expiration,
     values,
-    files: o.profile === undefined ? [] : profileFiles(o.profile, o.region, c),
+    files,
     revoke: [],
     notes,
   };
+}
+
+/** refreshBound says how long a refresh can work: platforms that cannot mint again stop at the token's exp. */
+function refreshBound(ctx: ExchangeContext): string {
+  const p = ctx.identity.platform;
+  if (p === 'github' || p === 'circleci' || p === 'cloudbuild')
+    return ` (${p} mints a fresh token each time)`;
+  const exp = ctx.identity.expiresAt;
+  return exp ? ` until the ${p} token expires at ${exp.toISOString()}` : '';
 }
 
 /** awsTarget exchanges a platform token for temporary AWS credentials at STS. */
@@ -250,6 +295,7 @@ export const awsTarget: Target<AwsOptions> = {
     if (o.endpointSource !== 'default') parts.push(`via ${o.endpoint.origin}`);
     if (o.durationSeconds) parts.push(`for ${o.durationSeconds}s`);
     if (o.profile) parts.push(`as profile ${o.profile}`);
+    if (o.refresh !== 'none') parts.push(`refreshing by ${o.refresh}`);
     return parts.join(' ');
   },
 };

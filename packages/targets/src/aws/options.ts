@@ -41,7 +41,18 @@ export interface AwsOptions {
   readonly profile: string | undefined;
   readonly checkIdentity: boolean;
   readonly allowedAccountIds: readonly string[];
+  /** refresh says how later steps get credentials again after these expire (see docs/refresh.md). */
+  readonly refresh: AwsRefresh;
+  /** refreshMarginMs is how close to expiry `federate credential-process` re-exchanges (its `--margin`). */
+  readonly refreshMarginMs: number | undefined;
 }
+
+/** AwsRefresh is the `refresh` input: none, an SDK-run `credential_process`, or an SDK-read token file. */
+export type AwsRefresh = 'none' | 'credential-process' | 'web-identity-file';
+/** AWS_REFRESH_MODES lists what `refresh` accepts. */
+export const AWS_REFRESH_MODES: readonly AwsRefresh[] = ['none', 'credential-process', 'web-identity-file'];
+/** MIN_REFRESH_MARGIN_MS is the JS SDK's own expiry window: a smaller margin makes it call the process on every request. */
+export const MIN_REFRESH_MARGIN_MS = 300_000;
 
 /** DEFAULT_AUDIENCE is the audience AWS's docs and configure-aws-credentials use. */
 export const DEFAULT_AUDIENCE = 'sts.amazonaws.com';
@@ -275,6 +286,31 @@ export function parseAwsOptions(input: InputReader, env: Env): AwsOptions {
     }
   }
 
+  const refresh =
+    input.oneOf<AwsRefresh>('refresh', AWS_REFRESH_MODES, {
+      default: 'none',
+      hint: 'credential-process lets the SDKs and the CLI re-exchange by themselves; see docs/refresh.md',
+    }) ?? 'none';
+  const refreshMarginMs = input.duration('refresh-margin', {
+    min: MIN_REFRESH_MARGIN_MS,
+    max: MAX_DURATION_S * 1000,
+    hint: 'the AWS SDKs ask again 5 minutes before expiry; a smaller margin would re-run the process on every call',
+  });
+  if (refreshMarginMs !== undefined && refresh !== 'credential-process')
+    input.problem('refresh-margin', 'ERR_CONFIG_INVALID', 'applies only with refresh: credential-process');
+  if (refresh === 'web-identity-file') {
+    // The SDKs' web-identity provider reads only the role, the session name and the token file.
+    for (const name of ['role-chain', 'session-policy', 'managed-policy-arns', 'profile']) {
+      if (input.has(name))
+        input.problem(
+          name,
+          'ERR_CONFIG_INVALID',
+          'cannot be used with refresh: web-identity-file, because the SDKs re-exchange the token file without it',
+          'use refresh: credential-process, which re-runs this exchange with every option',
+        );
+    }
+  }
+
   const resolvedRegion = region ?? DEFAULT_REGION;
   return {
     roleArn: role?.text ?? '',
@@ -292,5 +328,7 @@ export function parseAwsOptions(input: InputReader, env: Env): AwsOptions {
     profile,
     checkIdentity,
     allowedAccountIds,
+    refresh,
+    refreshMarginMs,
   };
 }

@@ -27,6 +27,17 @@ export const azureTarget: Target<AzureOptions> = {
       error.message = ctx.secrets.redact(error.message);
       throw error;
     }
-    return parseAzureSuccess(res, options, assertion, ctx.now());
+    const creds = parseAzureSuccess(res, options, assertion, ctx.now());
+    if (!options.refreshTokenFile) return creds;
+    // @azure/identity and az re-read the file on every exchange: re-writing it is the whole refresh.
+    const audience = ctx.identity.audience[0] ?? defaultAzureAudience(options);
+    const how = `re-write it with \`federate token --audience ${audience} --output-file "$AZURE_FEDERATED_TOKEN_FILE"\` before it expires`;
+    const bound =
+      ctx.identity.platform === 'github' ||
+      ctx.identity.platform === 'circleci' ||
+      ctx.identity.platform === 'cloudbuild'
+        ? `${ctx.identity.platform} mints a fresh token each time`
+        : `this platform cannot mint again, so refresh ends when its token expires${ctx.identity.expiresAt ? ` at ${ctx.identity.expiresAt.toISOString()}` : ''}`;
+    return { ...creds, notes: [`AZURE_FEDERATED_TOKEN_FILE holds the platform token; ${how} (${bound})`] };
   },
 };

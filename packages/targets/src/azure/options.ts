@@ -13,6 +13,8 @@ export interface AzureOptions {
   /** authorityHost is the origin (plus optional path) without a trailing slash. */
   readonly authorityHost: string;
   readonly subscriptionId: string | undefined;
+  /** refreshTokenFile says a later step re-writes AZURE_FEDERATED_TOKEN_FILE with `federate token`. */
+  readonly refreshTokenFile?: boolean;
 }
 
 /** DEFAULT_AZURE_SCOPE is Azure Resource Manager, what `az` and Terraform's azurerm need. */
@@ -89,7 +91,15 @@ export function parseAzureOptions(input: InputReader, _env: Env): AzureOptions {
     pattern: GUID,
     patternText: 'a subscription GUID',
   });
-  return { clientId, tenantId, scope, authorityHost, subscriptionId };
+  const refreshTokenFile = input.boolean('refresh-token-file', false);
+  return {
+    clientId,
+    tenantId,
+    scope,
+    authorityHost,
+    subscriptionId,
+    ...(refreshTokenFile ? { refreshTokenFile } : {}),
+  };
 }
 
 /** defaultAzureAudience picks the federated credential audience for the authority's cloud. */

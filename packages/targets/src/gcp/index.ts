@@ -7,6 +7,7 @@
 import type { CredentialFile, CredentialValue, Credentials, ExchangeContext, Target } from '@federate/core';
 import { buildExternalAccount, fileRef, renderExternalAccount } from './external-account.js';
 import { type GcpOptions, parseGcpOptions } from './options.js';
+import { executableSource, type RefreshingSource, urlSource } from './refresh.js';
 import {
   type BuiltRequest,
   buildGenerateAccessTokenRequest,
@@ -134,7 +135,20 @@ async function exchange(ctx: ExchangeContext, options: GcpOptions): Promise<Cred
   }
 
   const files: CredentialFile[] = [];
-  if (options.createCredentialsFile) {
+  if (options.createCredentialsFile && options.credentialSource !== 'file') {
+    const refreshing: RefreshingSource =
+      options.credentialSource === 'url' ? urlSource(ctx, options) : executableSource(ctx, options);
+    files.push({
+      name: CREDENTIALS_FILE,
+      content: renderExternalAccount(buildExternalAccount(options, refreshing.source)),
+      secret: refreshing.secret,
+      mode: 0o600,
+      env: CREDENTIALS_ENV,
+      output: 'gcp-credentials-file-path',
+    });
+    values.push(...refreshing.values);
+    notes.push(...refreshing.notes);
+  } else if (options.createCredentialsFile) {
     // Written first: the credentials file refers to it by path. Byte for byte, no trailing newline:
     // google-auth-library and gcloud send the file content as subject_token unchanged.
     files.push({ name: SUBJECT_TOKEN_FILE, content: token, secret: true, mode: 0o600 });

@@ -43,7 +43,14 @@ export interface GcpOptions {
   /** iamCredentialsEndpoint is the IAM Credentials base URL (no `/v1`). */
   readonly iamCredentialsEndpoint: string;
   readonly createCredentialsFile: boolean;
+  /** credentialSource says how the external_account file gets a subject token again (docs/refresh.md). */
+  readonly credentialSource: GcpCredentialSource;
+  /** allowExecutables exports GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1 for the executable source. */
+  readonly allowExecutables: boolean;
 }
+
+/** GcpCredentialSource is the `credential-source` input: which credential_source the file names. */
+export type GcpCredentialSource = 'file' | 'url' | 'executable';
 
 // Pool and provider ids are 4-32 characters of [a-z0-9-] (IAM docs); the `//iam.<universe>/` prefix is
 // what `gcloud iam workload-identity-pools providers describe --format='value(name)'` omits and the
@@ -212,6 +219,26 @@ export function parseGcpOptions(input: InputReader, _env: Env): GcpOptions {
     patternText: 'a project id: 6-30 lowercase letters, digits and hyphens, starting with a letter',
   });
 
+  const createCredentialsFile = input.boolean('create-credentials-file', true);
+  const credentialSource =
+    input.oneOf<GcpCredentialSource>('credential-source', ['file', 'url', 'executable'], {
+      default: 'file',
+      hint: 'url (GitHub) and executable let the client libraries fetch a fresh platform token themselves',
+    }) ?? 'file';
+  const allowExecutables = input.boolean('allow-executables', false);
+  if (!createCredentialsFile && input.has('credential-source'))
+    input.problem(
+      'credential-source',
+      'ERR_CONFIG_INVALID',
+      'applies only with create-credentials-file: true',
+    );
+  if (allowExecutables && credentialSource !== 'executable')
+    input.problem(
+      'allow-executables',
+      'ERR_CONFIG_INVALID',
+      'applies only with credential-source: executable',
+    );
+
   return {
     provider,
     serviceAccount,
@@ -225,6 +252,8 @@ export function parseGcpOptions(input: InputReader, _env: Env): GcpOptions {
     universe,
     stsEndpoint: endpoint(input, 'sts-endpoint', `https://sts.${universe}`),
     iamCredentialsEndpoint: endpoint(input, 'iam-credentials-endpoint', `https://iamcredentials.${universe}`),
-    createCredentialsFile: input.boolean('create-credentials-file', true),
+    createCredentialsFile,
+    credentialSource,
+    allowExecutables,
   };
 }

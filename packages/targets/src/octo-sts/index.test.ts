@@ -82,7 +82,7 @@ describe('octo-sts exchange', () => {
     const ctx = testContext({ token: await gh.mintFor(octoStsTarget.audience(options)) });
     const creds = await octoStsTarget.exchange(ctx, options);
     const [value] = creds.values;
-    expect(value).toMatchObject({ env: 'GH_TOKEN', output: 'token', secret: true });
+    expect(value).toMatchObject({ env: 'GH_TOKEN', output: 'octo-sts-token', secret: true });
     const token = value?.value ?? '';
     expect(token).toMatch(/^ghs_/);
     expect(ctx.secrets.redact(token)).toBe('***');

@@ -52,7 +52,7 @@ export const octoStsTarget: Target<OctoStsOptions> = {
       principal: `${options.scope} as ${options.identity}`,
       // octo-sts returns no expiry; GitHub installation tokens last one hour.
       expiresAt: undefined,
-      values: [{ name: 'token', value: token, secret: true, env: options.envName, output: 'token' }],
+      values: [{ name: 'token', value: token, secret: true, env: options.envName, output: 'octo-sts-token' }],
       files: [],
       revoke: options.revoke
         ? [

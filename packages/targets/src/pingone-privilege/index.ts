@@ -40,8 +40,9 @@ export const pingOnePrivilegeTarget: Target<PingOneOptions> = {
   // The documented flow authenticates with the API key alone; these matter only with send-platform-token.
   relevantClaims: ['iss', 'sub', 'aud'],
   parse,
-  // The platform token is not sent by default, but the core always fetches one: ask for one scoped to
-  // this server so it is useless anywhere else.
+  // The documented flow needs no platform token: the platform is not even asked for one (so a GitHub
+  // job needs no id-token permission). When one is sent, it is scoped to this server.
+  usesPlatformToken: (o) => o.sendPlatformToken === 'header',
   audience: (o) => o.baseUrl.origin,
   describe: (o) =>
     `PingOne Privilege ${o.baseUrl.host}: workload ${o.tenant}/${o.namespace}/${o.workload} (API key from ${o.apiKeySource}; exports ${[...new Set(o.mapping.map((m) => m.env))].join(', ')})`,
