@@ -3,50 +3,16 @@
  * fail the step once with a layered, secret-free message. Everything else lives in the packages.
  */
 import { appendFileSync } from 'node:fs';
-import {
-  createFetch,
-  createHttpClient,
-  type Deps,
-  formatError,
-  federate,
-  parseRunConfig,
-  SecretRegistry,
-  userAgent,
-} from '@federate/core';
-import { execNoShell, github, parseExchangesYaml, readGitHubInputs, transportFor } from '@federate/platforms';
+import { federate, formatError, parseRunConfig } from '@federate/core';
+import { parseExchangesYaml, readGitHubInputs } from '@federate/platforms';
 import { loadTargets, targetNamesIn } from '@federate/targets/lazy';
-import { githubLogger, inputNames } from './log.js';
+import { actionRuntime, inputNames } from './runtime.js';
 
 async function run(): Promise<number> {
-  const env = process.env;
-  const secrets = new SecretRegistry();
-  const log = githubLogger(env, secrets);
-  const deps: Deps = {
-    fetch: createFetch(env, globalThis.fetch),
-    // node:http on the hot path (fetch's own undici costs ~20 ms at start); npm undici only for proxies.
-    transport: transportFor(env),
-    env,
-    now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
-    random: Math.random,
-    log,
-    secrets,
-    userAgent: userAgent('action', 'github', process.version),
-    // Targets that drive a vendor CLI (okta-pa's `sft`) run it without a shell.
-    exec: execNoShell,
-  };
-  const http = createHttpClient({ ...deps, log });
+  const { deps, platform, http } = actionRuntime('main');
+  const { env, secrets, log } = deps;
   try {
     const inputs = readGitHubInputs(env, inputNames(env));
-    const platform = github.create({
-      env,
-      http,
-      secrets,
-      log,
-      now: deps.now,
-      write: (t) => void process.stdout.write(t),
-      options: {},
-    });
     const exchanges = inputs['exchanges'] ? await parseExchangesYaml(inputs['exchanges']) : undefined;
     // Only the targets this step names are loaded (one chunk each): the common path stays small.
     const targets = await loadTargets(targetNamesIn(inputs['target'], exchanges));

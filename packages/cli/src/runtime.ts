@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   createFetch,
-  createHttpClient,
+  httpClientFor,
   type Deps,
   type Env,
   type Logger,
@@ -73,14 +73,5 @@ export function makeDeps(io: Io, secrets: SecretRegistry, plugin: string, platfo
 
 /** httpFor builds the HTTP helper platforms use for their token endpoints. */
 export function httpFor(deps: Deps, timeoutMs = 30_000) {
-  return createHttpClient({
-    fetch: deps.fetch,
-    ...(deps.transport ? { transport: deps.transport } : {}),
-    now: deps.now,
-    sleep: deps.sleep,
-    random: deps.random,
-    userAgent: deps.userAgent,
-    log: deps.log,
-    deadlineMs: timeoutMs,
-  });
+  return httpClientFor(deps, { deadlineMs: timeoutMs });
 }

@@ -140,7 +140,8 @@ function noIdentity(platform: Platform['name']): Identity {
   };
 }
 
-function httpFor(deps: Deps, config: RunConfig): HttpClient {
+/** httpClientFor builds the HTTP helper from a run's dependencies (one place, for every caller). */
+export function httpClientFor(deps: Deps, limits: { deadlineMs: number; deadlineAt?: number }): HttpClient {
   return createHttpClient({
     fetch: deps.fetch,
     ...(deps.transport ? { transport: deps.transport } : {}),
@@ -149,9 +150,12 @@ function httpFor(deps: Deps, config: RunConfig): HttpClient {
     random: deps.random,
     userAgent: deps.userAgent,
     log: deps.log,
-    deadlineAt: deps.now() + config.timeoutMs,
-    deadlineMs: config.timeoutMs,
+    ...limits,
   });
+}
+
+function httpFor(deps: Deps, config: RunConfig): HttpClient {
+  return httpClientFor(deps, { deadlineAt: deps.now() + config.timeoutMs, deadlineMs: config.timeoutMs });
 }
 
 function registerSecrets(deps: Deps, creds: Credentials): void {
@@ -436,16 +440,7 @@ export async function revokeRecorded(
   targets: Readonly<Record<string, Target<never>>>,
   deps: Deps,
 ): Promise<FederateError[]> {
-  const http = createHttpClient({
-    fetch: deps.fetch,
-    ...(deps.transport ? { transport: deps.transport } : {}),
-    now: deps.now,
-    sleep: deps.sleep,
-    random: deps.random,
-    userAgent: deps.userAgent,
-    log: deps.log,
-    deadlineMs: 30_000,
-  });
+  const http = httpClientFor(deps, { deadlineMs: 30_000 });
   const errors: FederateError[] = [];
   for (const record of records) {
     for (const k of record.secretKeys) if (record.data[k]) deps.secrets.add(record.data[k] as string);
