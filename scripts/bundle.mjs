@@ -3,7 +3,8 @@
 //   node scripts/bundle.mjs --split --outdir dist a.ts b.ts    entries plus shared lazy chunks (the action)
 // Flags: --metafile writes <out>.meta.json for size analysis; --embed undici,yaml (single-file mode)
 // keeps those lazily-imported packages inside the one file as inert text, materialised only on use.
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { build } from 'esbuild';
 
 const argv = process.argv.slice(2);
@@ -53,26 +54,32 @@ if (flag('--split')) {
     process.exit(2);
   }
   const [entry, outfile] = positional;
+  const embedded = embed.length ? await embedPlugin(embed) : undefined;
   const result = await build({
     ...common,
     entryPoints: [entry],
     outfile,
-    plugins: embed.length ? [await embedPlugin(embed)] : [],
+    plugins: embedded ? [embedded.plugin] : [],
   });
+  // The embedded packages travel as trailing comment lines: V8 skips a comment far faster than it
+  // scans a string literal, and brotli keeps them small. Nothing reads them until a proxy or an
+  // exchanges list needs them.
+  if (embedded) appendFileSync(outfile, embedded.trailer);
   if (result.metafile) writeFileSync(`${outfile}.meta.json`, JSON.stringify(result.metafile));
 }
 
 /**
  * embedPlugin: a single-file bundle pays to parse every byte at start, even for code it never runs.
  * Packages imported only lazily (undici for proxies, yaml for exchanges lists) are prebuilt as
- * CommonJS and embedded as string literals, which V8 scans almost for free; the first import()
- * writes the text to a private temp file, require()s it, and removes the file (scripts/embedded.cjs).
+ * CommonJS, brotli-compressed and appended as `//# federate-embedded <name> <base64>` comment lines;
+ * the first import() reads them back from the bundle itself (scripts/embedded.cjs).
  */
 async function embedPlugin(names) {
   const { createRequire } = await import('node:module');
   const req = createRequire(`${process.cwd()}/package.json`);
   const loader = new URL('./embedded.cjs', import.meta.url).pathname;
-  const sources = {};
+  const keys = {};
+  let trailer = '';
   for (const name of names) {
     const r = await build({
       entryPoints: [req.resolve(name)],
@@ -85,30 +92,31 @@ async function embedPlugin(names) {
       write: false,
       logLevel: 'warning',
     });
-    sources[name] = {
-      text: r.outputFiles[0].text,
-      keys: Object.keys(req(name)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default'),
-    };
+    const packed = brotliCompressSync(Buffer.from(r.outputFiles[0].text), {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 11 },
+    });
+    trailer += `\n//# federate-embedded ${name} ${packed.toString('base64')}`;
+    keys[name] = Object.keys(req(name)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
   }
   return {
-    name: 'federate-embed',
-    setup(b) {
-      b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
-        args.kind === 'dynamic-import' ? { path: args.path, namespace: 'federate-embedded' } : undefined,
-      );
-      b.onLoad({ filter: /.*/, namespace: 'federate-embedded' }, (args) => {
-        const { text, keys } = sources[args.path];
-        return {
+    trailer: `${trailer}\n`,
+    plugin: {
+      name: 'federate-embed',
+      setup(b) {
+        b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
+          args.kind === 'dynamic-import' ? { path: args.path, namespace: 'federate-embedded' } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'federate-embedded' }, (args) => ({
           resolveDir: process.cwd(),
           contents: [
             `import { loadEmbedded } from ${JSON.stringify(loader)};`,
-            `const m = loadEmbedded(${JSON.stringify(args.path)}, ${JSON.stringify(text)});`,
-            `export default m;`,
-            ...keys.map((k) => `export const ${k} = m[${JSON.stringify(k)}];`),
+            `const m = loadEmbedded(${JSON.stringify(args.path)}, import.meta.url);`,
+            'export default m;',
+            ...keys[args.path].map((k) => `export const ${k} = m[${JSON.stringify(k)}];`),
           ].join('\n'),
           loader: 'js',
-        };
-      });
+        }));
+      },
     },
   };
 }

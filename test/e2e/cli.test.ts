@@ -416,3 +416,41 @@ describe('federate CLI bundle', () => {
     expect(JSON.parse(r.stdout)['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);
   });
 });
+
+describe('federate CLI bundle: lazily embedded packages', () => {
+  it('reads an exchanges list (the embedded YAML parser) and goes through a proxy (the embedded undici)', async () => {
+    const net = await import('node:net');
+    const http = await import('node:http');
+    const tunnels: string[] = [];
+    const proxy = http.createServer((_q, s) => s.writeHead(405).end());
+    proxy.on('connect', (req, socket: import('node:net').Socket, head) => {
+      tunnels.push(req.url ?? '');
+      const [host, port] = (req.url ?? '').split(':');
+      const up = net.connect(Number(port), host, () => {
+        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        up.write(head);
+        up.pipe(socket);
+        socket.pipe(up);
+      });
+      up.on('error', () => socket.destroy());
+      socket.on('error', () => up.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`;
+    try {
+      const token = await tokenFile('sts.amazonaws.com');
+      const list = `- target: aws\n  role-arn: ${world.roleArn}\n  region: eu-west-1\n  endpoint: ${world.aws.url}\n`;
+      const r = await federate(
+        ['exchange', '--exchanges', list, '--platform', 'file', '--token-file', token, '--format', 'json'],
+        { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NO_PROXY: '' },
+      );
+      expect(r.stderr).not.toMatch(/ERR_/);
+      expect(r.status).toBe(0);
+      expect(JSON.parse(r.stdout)['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);
+      expect(tunnels).toContain(new URL(world.aws.url).host);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+});

@@ -13,7 +13,7 @@ export function cliBundle(): string {
   if (!existsSync(out)) {
     execFileSync(
       process.execPath,
-      [join(repoRoot, 'scripts', 'bundle.mjs'), 'src/bin.ts', 'dist/federate.mjs'],
+      [join(repoRoot, 'scripts', 'bundle.mjs'), '--embed', 'undici,yaml', 'src/bin.ts', 'dist/federate.mjs'],
       { cwd: join(repoRoot, 'packages', 'cli'), stdio: 'inherit' },
     );
   }
