@@ -5,13 +5,15 @@
  * 900 s and the SDK asks again 5 minutes before expiry, so a loopback proxy in front of the STS
  * emulator shortens each issued session to 5 minutes plus LIFETIME_S: every LIFETIME_S seconds the
  * credentials enter the refresh window, as an hour-long session does after 55 minutes.
+ * `refresh: web-identity-file` runs the same way, with the SDK's own web-identity provider calling
+ * AssumeRoleWithWebIdentity with the token file `federate token --output-file` re-writes.
  */
 import { statSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromIni, fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { fromIni, fromNodeProviderChain, fromTokenFile } from '@aws-sdk/credential-providers';
 import {
   type AwsRoleConfig,
   type AwsSts,
@@ -206,5 +208,80 @@ describe('refresh: credential-process with AWS SDK v3', () => {
     expect(error?.name).toBe('CredentialsProviderError');
     expect(error?.message).toMatch(/ERR_EXCHANGE_REJECTED/);
     expect(error?.message).not.toContain(gh.requestToken);
+  }, 60_000);
+});
+
+describe('refresh: web-identity-file with AWS SDK v3', () => {
+  let env: Record<string, string>;
+  beforeAll(() => {
+    roles[ROLE] = { conditions: { sub: 'repo:acme/api:*' } };
+  });
+
+  it('exports the token file and role variables, not static keys', async () => {
+    const job = jobEnv();
+    const r = await runProcess(
+      node24(),
+      [
+        cli,
+        'exchange',
+        '--target',
+        'aws',
+        '--role-arn',
+        ROLE,
+        '--region',
+        'eu-west-1',
+        '--endpoint',
+        proxyUrl,
+        '--refresh',
+        'web-identity-file',
+      ],
+      { env: job },
+    );
+    expect(r.status, r.stderr).toBe(0);
+    env = parseFileCommands(readFileSync(job['GITHUB_ENV'] ?? '', 'utf8'));
+    expect(env['AWS_ROLE_ARN']).toBe(ROLE);
+    expect(new URL(env['AWS_ENDPOINT_URL_STS'] ?? '').origin).toBe(proxyUrl);
+    expect(env['AWS_ACCESS_KEY_ID']).toBeUndefined();
+    expect(statSync(env['AWS_WEB_IDENTITY_TOKEN_FILE'] ?? '').mode & 0o777).toBe(0o600);
+  });
+
+  it('keeps one SDK client working across several expiries, re-reading the re-written token file', async () => {
+    process.env = {
+      ...saved,
+      ...jobEnv(),
+      AWS_WEB_IDENTITY_TOKEN_FILE: env['AWS_WEB_IDENTITY_TOKEN_FILE'] ?? '',
+      AWS_ROLE_ARN: env['AWS_ROLE_ARN'] ?? '',
+      AWS_ROLE_SESSION_NAME: env['AWS_ROLE_SESSION_NAME'] ?? '',
+      AWS_ENDPOINT_URL_STS: env['AWS_ENDPOINT_URL_STS'] ?? '',
+      AWS_REGION: 'eu-west-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE'])
+      delete process.env[k];
+    const file = env['AWS_WEB_IDENTITY_TOKEN_FILE'] ?? '';
+    const client = new STSClient({ region: 'eu-west-1', endpoint: sts.url, credentials: fromTokenFile() });
+    const exchangesAtStart = sts.count('AssumeRoleWithWebIdentity');
+    const expiries = 3;
+    for (let round = 0; round <= expiries; round++) {
+      if (round > 0) {
+        await untilRefreshDue();
+        const r = await runProcess(
+          node24(),
+          [cli, 'token', '--audience', 'sts.amazonaws.com', '--output-file', file],
+          { env: jobEnv() },
+        );
+        expect(r.status, r.stderr).toBe(0);
+      }
+      const from = sts.server.requests.length;
+      const answers = await Promise.all([1, 2, 3].map(() => client.send(new GetCallerIdentityCommand({}))));
+      for (const a of answers) expect(a.Arn).toMatch(/^arn:aws:sts::123456789012:assumed-role\/ci\//);
+      expect(new Set(accessKeysUsed(from))).toEqual(new Set([sts.sessions.at(-1)?.accessKeyId]));
+      // One AssumeRoleWithWebIdentity per expiry (the SDK's first call is round 0), with the file as it is now.
+      expect(sts.count('AssumeRoleWithWebIdentity')).toBe(exchangesAtStart + round + 1);
+      const sent = sts.server.requests
+        .filter((q) => q.form?.get('Action') === 'AssumeRoleWithWebIdentity')
+        .at(-1);
+      expect(sent?.form?.get('WebIdentityToken')).toBe(readFileSync(file, 'utf8'));
+    }
   }, 60_000);
 });

@@ -2,7 +2,10 @@
  * gcp.test.ts: external_account files whose credential_source lets google-auth-library refresh by
  * itself. The GCP emulator issues federated tokens that live LIFETIME_S seconds; the client keeps
  * getting tokens across several expiries, fetching a fresh subject token from the GitHub runner
- * endpoint (url source) once per expiry, and reports the runner's refusal as an error.
+ * endpoint (url source) once per expiry, and reports the runner's refusal as an error. With the
+ * CLI bundle end to end: the executable source runs `federate token --format google-executable` once
+ * per expiry, and the file source re-reads the subject token file `federate token --output-file`
+ * re-writes.
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +16,7 @@ import { type GcpEmulator, type GitHubIssuer, startGcp, startGitHubIssuer } from
 import { ExternalAccountClient } from 'google-auth-library';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOptions, testContext } from '../../packages/targets/src/shared/test-context.js';
+import { buildCli, exportedEnv, runCli, stepEnv } from './cli.js';
 
 const WIP = 'projects/123456789/locations/global/workloadIdentityPools/ci-pool/providers/ci-oidc';
 const AUD = `https://iam.googleapis.com/${WIP}`;
@@ -21,6 +25,7 @@ const LIFETIME_S = 2;
 let gh: GitHubIssuer;
 let gcp: GcpEmulator;
 let dir: string;
+let cli: string;
 
 beforeAll(async () => {
   gh = await startGitHubIssuer({ claims: { repository: 'octo/app' } });
@@ -32,7 +37,8 @@ beforeAll(async () => {
     federatedLifetimeSec: LIFETIME_S,
   });
   dir = mkdtempSync(join(tmpdir(), 'federate-refresh-gcp-'));
-});
+  cli = await buildCli(dir);
+}, 60_000);
 afterAll(async () => {
   await gcp?.close();
   await gh?.close();
@@ -144,4 +150,99 @@ describe('credential-source: url with google-auth-library', () => {
     const quiet = await exchange({ 'credential-source': 'executable' }, env);
     expect(quiet.values.some((v) => v.env === 'GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES')).toBe(false);
   });
+});
+
+/** cliExchange runs `federate exchange --target gcp` as a GitHub step and returns what it exported. */
+async function cliExchange(...extra: string[]): Promise<Record<string, string>> {
+  const step = stepEnv(gh, dir);
+  const r = await runCli(
+    cli,
+    ['exchange', '--target', 'gcp', '--workload-identity-provider', WIP, '--sts-endpoint', gcp.url, ...extra],
+    step,
+  );
+  expect(r.status, r.stderr).toBe(0);
+  return exportedEnv(step);
+}
+
+function clientFor(exported: Record<string, string>) {
+  const json = JSON.parse(readFileSync(exported['GOOGLE_APPLICATION_CREDENTIALS'] ?? '', 'utf8'));
+  const client = ExternalAccountClient.fromJSON({ ...json, eagerRefreshThresholdMillis: 0 });
+  if (!client) throw new Error('google-auth-library did not accept the external_account file');
+  return client;
+}
+
+async function untilExpired(client: ReturnType<typeof clientFor>): Promise<void> {
+  const exp = client.credentials.expiry_date ?? 0;
+  await new Promise((r) => setTimeout(r, Math.max(0, exp - Date.now()) + 100));
+}
+
+describe('credential-source: executable with google-auth-library and the CLI', () => {
+  const saved = { ...process.env };
+  afterAll(() => {
+    process.env = saved;
+  });
+
+  it('runs `federate token` once per expiry and exchanges what it printed', async () => {
+    const exported = await cliExchange('--credential-source', 'executable', '--allow-executables', 'true');
+    expect(exported['GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES']).toBe('1');
+    // The library runs the executable with its own environment: that of a later step of the job.
+    process.env = { ...saved, ...stepEnv(gh, dir), ...exported };
+    const client = clientFor(exported);
+    const runnerAtStart = runnerCalls();
+    const stsAtStart = stsCalls();
+    const tokens = new Set<string>();
+    const subjects = new Set<string>();
+    const expiries = 3;
+    for (let round = 1; round <= expiries; round++) {
+      if (round > 1) await untilExpired(client);
+      const got = await Promise.all([client.getAccessToken(), client.getAccessToken()]);
+      for (const g of got) tokens.add(g.token ?? '');
+      // One execution (one runner call) and one exchange per expiry, whatever the number of callers.
+      expect(runnerCalls() - runnerAtStart).toBe(round);
+      expect(stsCalls() - stsAtStart).toBe(round);
+      const sent = gcp.requests.filter((r) => r.path === '/v1/token').at(-1);
+      subjects.add(sent?.form?.get('subject_token') ?? '');
+    }
+    expect(tokens.size).toBe(expiries);
+    // Each exchange sent the fresh platform token that round's execution printed.
+    expect(subjects.size).toBe(expiries);
+  }, 30_000);
+
+  it('reports a failing `federate token` as the executable error, with its exit code and no secret', async () => {
+    const exported = await cliExchange('--credential-source', 'executable', '--allow-executables', 'true');
+    process.env = { ...saved, ...stepEnv(gh, dir), ...exported, ACTIONS_ID_TOKEN_REQUEST_TOKEN: 'revoked' };
+    const error = await clientFor(exported)
+      .getAccessToken()
+      .then(
+        () => undefined,
+        (e: unknown) => e as { code?: string; message?: string },
+      );
+    expect(error?.code).toBe('3');
+    expect(error?.message).toMatch(/ERR_PLATFORM_/);
+    expect(error?.message).not.toContain(gh.requestToken);
+  });
+});
+
+describe('credential-source: file re-written by `federate token --output-file`', () => {
+  it('re-reads the subject token file on every expiry', async () => {
+    const exported = await cliExchange();
+    const client = clientFor(exported);
+    const json = JSON.parse(readFileSync(exported['GOOGLE_APPLICATION_CREDENTIALS'] ?? '', 'utf8'));
+    const file = json.credential_source.file as string;
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const stsAtStart = stsCalls();
+    const expiries = 3;
+    for (let round = 1; round <= expiries; round++) {
+      if (round > 1) {
+        await untilExpired(client);
+        const r = await runCli(cli, ['token', '--audience', AUD, '--output-file', file], stepEnv(gh, dir));
+        expect(r.status, r.stderr).toBe(0);
+      }
+      await Promise.all([client.getAccessToken(), client.getAccessToken()]);
+      expect(stsCalls() - stsAtStart).toBe(round);
+      // The exchange sent what the file holds now.
+      const sent = gcp.requests.filter((r) => r.path === '/v1/token').at(-1);
+      expect(sent?.form?.get('subject_token')).toBe(readFileSync(file, 'utf8'));
+    }
+  }, 30_000);
 });

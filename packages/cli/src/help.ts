@@ -26,6 +26,7 @@ Commands:
   trust               print least-privilege trust configuration for a platform and a target
   token               print or write a fresh platform token (for SDK-driven refresh)
   credential-process  AWS credential_process: cached credentials, re-exchanged near expiry
+  renew               renew the exported Vault token (VAULT_TOKEN) within its max TTL
   cleanup             remove written files and revoke server-side tokens from an earlier exchange
 
 Run 'federate <command> --help' for a command's options.
@@ -128,6 +129,17 @@ credentials ({"Version":1,…}) while they are more than --margin from expiry, o
 fresh platform token and exchanges it again (one process at a time; the others wait and share the
 result). Errors go to stderr, secret-free, with a non-zero exit code the SDK reports.
 ${COMMON}`,
+  renew: `Usage: federate renew [--increment <duration>] [--url <VAULT_ADDR>] [--namespace <ns>]
+
+Renews the Vault token that 'federate exchange --target vault --export-token' exported (read from
+VAULT_TOKEN; VAULT_ADDR and VAULT_NAMESPACE unless --url/--namespace) with auth/token/renew-self,
+so a long job keeps it, and the leases read with it, alive. Without --increment Vault renews for the
+role's token_ttl. Vault never renews past the role's token_max_ttl: a shortened renewal is reported
+as a warning, and once the token cannot be renewed the command exits 1 (ERR_EXCHANGE_REJECTED):
+run 'federate exchange --target vault …' again to log in with a fresh platform token.
+
+Example:
+  federate renew --increment 1h`,
   cleanup: `Usage: federate cleanup [--platform …]
 
 Removes every file an earlier 'federate exchange' wrote and revokes the server-side tokens it

@@ -24,6 +24,7 @@ const COMMANDS: Record<string, Command> = {
   trust: async (a, io, s) => (await import('./commands/trust.js')).runTrust(a, io, s),
   'credential-process': async (a, io, s) =>
     (await import('./commands/credential-process.js')).runCredentialProcess(a, io, s),
+  renew: async (a, io, s) => (await import('./commands/renew.js')).runRenew(a, io, s),
 };
 
 /** main runs the CLI and returns its exit code. */
