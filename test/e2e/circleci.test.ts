@@ -6,12 +6,14 @@
  * PATH, and runs under `bash -eo pipefail`; a later step sources $BASH_ENV and uses the credentials
  * with the real AWS SDK or node-vault against the testkit emulators.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CircleCIIssuer, startCircleCIIssuer } from '../../packages/testkit/src/index.js';
 import { type AwsSts, startAwsSts } from '../../packages/testkit/src/servers/aws-sts.js';
+import { type GcpEmulator, startGcp } from '../../packages/testkit/src/servers/gcp.js';
+import { type OAuthServer, startOAuthServer } from '../../packages/testkit/src/servers/oauth.js';
 import { startVault, type VaultEmulator } from '../../packages/testkit/src/servers/vault.js';
 import { LeakScanner } from '../support/leak-scanner.js';
 import {
@@ -19,96 +21,39 @@ import {
   bundleMissing,
   CLI_BUNDLE,
   compileSchema,
+  type GcpSeen,
   hostile,
   hostileMultiline,
+  ORB_DIR,
+  type OrbCommand as CommandDef,
+  type OrbRunStep as RunStep,
   onPath,
+  orbRunSteps as runSteps,
+  orbStepEnvironment as stepEnvironment,
+  type PackedOrb,
+  PARAM_REF,
+  packOrb,
   REPO,
   run,
   type RunResult,
   type Workspace,
+  WHOLE_PARAM_REF,
   workspace,
   writeClients,
 } from './wrapper-support.js';
 
-const ORB_DIR = join(REPO, 'orbs/federate');
 const SCRIPTS = join(ORB_DIR, 'src/scripts');
 
-interface ParamDef {
-  type: string;
-  default?: unknown;
-  enum?: string[];
-  description?: string;
-}
-interface RunStep {
-  name?: string;
-  command: string;
-  environment?: Record<string, unknown>;
-  when?: string;
-}
-interface CommandDef {
-  description?: string;
-  parameters?: Record<string, ParamDef>;
-  steps: Array<Record<string, unknown> | string>;
-}
-interface PackedOrb {
-  commands: Record<string, CommandDef>;
-  executors: Record<string, { docker: Array<{ image: string }>; parameters?: Record<string, ParamDef> }>;
-  examples: Record<string, { description: string; usage: Record<string, unknown> }>;
-  [key: string]: unknown;
-}
-
-async function packOrb(): Promise<{ orb: PackedOrb; yaml: string }> {
-  const mod = (await import(join(ORB_DIR, 'pack.mjs'))) as {
-    packOrb(src: string): { orb: PackedOrb; yaml: string };
-  };
-  return mod.packOrb(join(ORB_DIR, 'src'));
-}
-
-const PARAM_REF = /<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>/g;
-const WHOLE_PARAM_REF = /^\s*<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>\s*$/;
-
-/**
- * stepEnvironment builds a run step's environment as CircleCI does: `<< parameters.x >>` takes the
- * given value or the default; a whole-value boolean becomes 1/0 (circleci/circleci-docs#5304),
- * an embedded one true/false.
- */
-function stepEnvironment(
-  step: RunStep,
-  defs: Record<string, ParamDef>,
-  given: Record<string, string | boolean | number>,
-): Record<string, string> {
-  const value = (name: string): string | boolean | number => {
-    const def = defs[name];
-    if (!def) throw new Error(`step references undeclared parameter ${name}`);
-    const v = given[name] ?? def.default;
-    if (v === undefined) throw new Error(`parameter ${name} has no value and no default`);
-    if (def.type === 'enum' && !def.enum?.includes(String(v)))
-      throw new Error(`parameter ${name}: ${String(v)} not in enum`);
-    return v as string | boolean | number;
-  };
-  const env: Record<string, string> = {};
-  for (const [k, raw] of Object.entries(step.environment ?? {})) {
-    if (typeof raw !== 'string') {
-      env[k] = raw === true ? '1' : raw === false ? '0' : String(raw ?? '');
-      continue;
-    }
-    const whole = WHOLE_PARAM_REF.exec(raw);
-    if (whole) {
-      const v = value(whole[1] as string);
-      env[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
-    } else {
-      env[k] = raw.replace(PARAM_REF, (_, n: string) => String(value(n)));
+/** exchangeStepOf finds the `federate/exchange` step's parameters in an orb example's usage. */
+function exchangeStepOf(usage: unknown): Record<string, string | boolean> {
+  const jobs = (usage as { jobs: Record<string, { steps: unknown[] }> }).jobs;
+  for (const job of Object.values(jobs)) {
+    for (const step of job.steps) {
+      if (step && typeof step === 'object' && 'federate/exchange' in step)
+        return (step as Record<string, Record<string, string | boolean>>)['federate/exchange'] ?? {};
     }
   }
-  return env;
-}
-
-function runSteps(cmd: CommandDef): RunStep[] {
-  return cmd.steps.map((s) => {
-    if (typeof s === 'string' || !s['run'] || typeof s['run'] !== 'object')
-      throw new Error('expected run steps only');
-    return s['run'] as RunStep;
-  });
+  throw new Error('the example has no federate/exchange step');
 }
 
 interface Job {
@@ -117,7 +62,7 @@ interface Job {
   bashEnv: string;
   project: string;
   privateDir: string;
-  clients: { aws: string; vault: string };
+  clients: ReturnType<typeof writeClients>;
 }
 
 describe('CircleCI orb', () => {
@@ -228,7 +173,10 @@ describe('CircleCI orb', () => {
     let cc: CircleCIIssuer;
     let sts: AwsSts;
     let vault: VaultEmulator;
+    let gcp: GcpEmulator;
+    let oauth: OAuthServer;
     const roleArn = 'arn:aws:iam::123456789012:role/circleci-deploy';
+    const oauthClientSecret = `cs-$HOME-${randomBytes(12).toString('hex')}`;
     const hostileRoleArn = 'arn:aws:iam::123456789012:role/circleci-hostile';
     let marker: string;
     let markerWs: Workspace | undefined;
@@ -266,9 +214,20 @@ describe('CircleCI orb', () => {
         kv: { secret: { version: 2, data: { 'ci/db': { password: dbPassword } } } },
         policies: { ci: ['secret/data/ci/*'] },
       });
+      const gcpExample = exchangeStepOf(packed.orb.examples['gcp']?.usage);
+      gcp = await startGcp({
+        trusted: [{ issuer: cc.issuer }],
+        providers: { [String(gcpExample['workload_identity_provider'])]: {} },
+        serviceAccounts: { [String(gcpExample['service_account'])]: {} },
+      });
+      oauth = await startOAuthServer({
+        trusted: [{ issuer: cc.issuer }],
+        clients: { 'circleci-ci': oauthClientSecret },
+        acceptAudience: [cc.orgId],
+      });
     });
     afterAll(async () => {
-      await Promise.all([cc?.close(), sts?.close(), vault?.close()]);
+      await Promise.all([cc?.close(), sts?.close(), vault?.close(), gcp?.close(), oauth?.close()]);
       markerWs?.dispose();
     });
 
@@ -478,12 +437,130 @@ describe('CircleCI orb', () => {
           expect(later.code, later.stderr).toBe(0);
           const seen = JSON.parse(later.stdout) as { policies: string[]; dbPasswordSha: string };
           expect(seen.policies).toContain('ci');
-          const { createHash } = await import('node:crypto');
           expect(seen.dbPasswordSha).toBe(createHash('sha256').update(dbPassword).digest('hex'));
 
           const cleanup = await runCommand(job, 'cleanup', {}, scanner);
           expect(cleanup.code, cleanup.stderr).toBe(0);
           expect(vault.allTokens().find((t) => t.id === token?.id)?.revoked).toBe(true);
+          scanJob(job, scanner);
+        } finally {
+          job.ws.dispose();
+        }
+      },
+    );
+
+    it.skipIf(Boolean(missing))(
+      'gcp example: impersonates through the GCP emulator and a later step uses GOOGLE_APPLICATION_CREDENTIALS with google-auth-library',
+      async () => {
+        const scanner = new LeakScanner();
+        const job = await newJob(scanner);
+        try {
+          const params = exchangeStepOf(packed.orb.examples['gcp']?.usage);
+          const res = await runCommand(
+            job,
+            'exchange',
+            // The example as written, plus the endpoint overrides that point it at the emulator.
+            { ...params, sts_endpoint: gcp.url, iam_credentials_endpoint: gcp.url },
+            scanner,
+          );
+          expect(res.code, res.stderr).toBe(0);
+          const subject = readFileSync(join(job.privateDir, 'gcp', 'subject-token'), 'utf8');
+          scanner.secret(subject, 'CircleCI OIDC token (custom audience)');
+
+          job.env['GCP_TOKENINFO_URL'] = `${gcp.url}/tokeninfo`;
+          const later = await laterStep(job, job.clients.gcp, scanner);
+          expect(later.code, later.stderr).toBe(0);
+          const seen = JSON.parse(later.stdout) as GcpSeen;
+          expect(seen.email).toBe(params['service_account']);
+          expect(seen.credentialType).toBe('IdentityPoolClient');
+          expect(seen.project).toBe(String(params['service_account']).split('@')[1]?.split('.')[0]);
+          // token_format access_token impersonated once in the step, the library once more.
+          expect(gcp.count('/v1/projects/-/serviceAccounts')).toBe(2);
+
+          const cleanup = await runCommand(job, 'cleanup', {}, scanner);
+          expect(cleanup.code, cleanup.stderr).toBe(0);
+          expect(existsSync(join(job.privateDir, 'gcp', 'credentials.json'))).toBe(false);
+          scanJob(job, scanner);
+        } finally {
+          job.ws.dispose();
+        }
+      },
+    );
+
+    it.skipIf(Boolean(missing))(
+      'oauth: client_secret_env names the secret variable; under set -x it reaches the server intact and is never printed',
+      async () => {
+        const scanner = new LeakScanner();
+        scanner.secret(oauthClientSecret, 'oauth client secret');
+        const job = await newJob(scanner);
+        try {
+          // A project variable, as CircleCI injects it; its `$HOME` must not be substituted.
+          job.env['OAUTH_CLIENT_SECRET'] = oauthClientSecret;
+          const before = oauth.issued.length;
+          const res = await runCommand(
+            job,
+            'exchange',
+            {
+              target: 'oauth',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` for `circleci env subst`.
+              audience: '${CIRCLE_ORGANIZATION_ID}',
+              token_url: oauth.tokenUrl,
+              client_id: 'circleci-ci',
+              client_secret_env: 'OAUTH_CLIENT_SECRET',
+            },
+            scanner,
+            { xtrace: true },
+          );
+          expect(res.code, res.stderr).toBe(0);
+          const issued = oauth.issued[before];
+          expect(issued?.clientId).toBe('circleci-ci');
+          scanner.secret(issued?.accessToken ?? '', 'oauth access token');
+          expect(readFileSync(job.bashEnv, 'utf8')).not.toContain('FEDERATE_CLIENT_SECRET');
+
+          const program = job.ws.path('oauth-client.mjs');
+          writeFileSync(
+            program,
+            "import { createHash } from 'node:crypto';\nprocess.stdout.write(createHash('sha256').update(process.env.FEDERATE_OAUTH_TOKEN ?? '').digest('hex'));\n",
+          );
+          const later = await laterStep(job, program, scanner);
+          expect(later.code, later.stderr).toBe(0);
+          expect(later.stdout).toBe(
+            createHash('sha256')
+              .update(issued?.accessToken ?? '-')
+              .digest('hex'),
+          );
+          scanJob(job, scanner);
+        } finally {
+          job.ws.dispose();
+        }
+      },
+    );
+
+    it.skipIf(Boolean(missing))(
+      'dry_run prints the doctor report (Verification) and exchanges and exports nothing',
+      async () => {
+        const scanner = new LeakScanner();
+        const job = await newJob(scanner);
+        try {
+          const before = sts.sessions.length;
+          const res = await runCommand(
+            job,
+            'exchange',
+            {
+              target: 'aws',
+              // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal `${VAR}` for `circleci env subst`.
+              audience: '${CIRCLE_ORGANIZATION_ID}',
+              role_arn: roleArn,
+              region: 'us-east-1',
+              dry_run: true,
+            },
+            scanner,
+          );
+          expect(res.code, res.stderr).toBe(0);
+          expect(res.stderr).toContain('Verification:');
+          expect(res.stderr).toContain(cc.projectId);
+          expect(sts.sessions.length).toBe(before);
+          expect(readFileSync(job.bashEnv, 'utf8')).toBe('');
           scanJob(job, scanner);
         } finally {
           job.ws.dispose();

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type GceMetadata, startGceMetadata } from '../../packages/testkit/src/index.js';
 import { type AwsSts, startAwsSts } from '../../packages/testkit/src/servers/aws-sts.js';
+import { type GcpEmulator, startGcp } from '../../packages/testkit/src/servers/gcp.js';
 import { startVault, type VaultEmulator } from '../../packages/testkit/src/servers/vault.js';
 import { LeakScanner } from '../support/leak-scanner.js';
 import {
@@ -19,6 +20,7 @@ import {
   bundleMissing,
   CLI_BUNDLE,
   compileSchema,
+  type GcpSeen,
   listFiles,
   modeOf,
   onPath,
@@ -182,7 +184,11 @@ describe('Cloud Build step', () => {
     let defaultMd: GceMetadata;
     let sts: AwsSts;
     let vault: VaultEmulator;
+    let gcp: GcpEmulator;
     const roleArn = 'arn:aws:iam::123456789012:role/cloudbuild-deploy';
+    const gcpExample = example('gcp-impersonation.cloudbuild.yaml');
+    const partnerProvider = gcpExample.substitutions?.['_PROVIDER'] as string;
+    const partnerServiceAccount = gcpExample.substitutions?.['_SERVICE_ACCOUNT'] as string;
     const dbPassword = `pw-${randomBytes(12).toString('hex')}`;
     const env0 = imageEnv(dockerfile);
 
@@ -213,9 +219,22 @@ describe('Cloud Build step', () => {
         kv: { secret: { version: 2, data: { 'ci/db': { password: dbPassword } } } },
         policies: { ci: ['secret/data/ci/*'] },
       });
+      // The partner's pool trusts accounts.google.com for this build's service account only.
+      gcp = await startGcp({
+        trusted: [google],
+        providers: { [partnerProvider]: { attributeCondition: { sub: md.serviceAccountId } } },
+        serviceAccounts: {
+          [partnerServiceAccount]: {
+            allowedPrincipals: [
+              `principal://iam.googleapis.com/${partnerProvider.replace(/\/providers\/[^/]+$/, '')}/subject/${md.serviceAccountId}`,
+            ],
+          },
+        },
+        projects: { '987654321098': 'partner-project' },
+      });
     });
     afterAll(async () => {
-      await Promise.all([md?.close(), defaultMd?.close(), sts?.close(), vault?.close()]);
+      await Promise.all([md?.close(), defaultMd?.close(), sts?.close(), vault?.close(), gcp?.close()]);
     });
 
     interface Build {
@@ -369,6 +388,124 @@ describe('Cloud Build step', () => {
           expect(vault.allTokens()[0]?.revoked).toBe(true);
           scanner.scanTree(b.ws.root, [join(b.workspaceDir, '.federate')]);
           scanner.assertClean();
+        } finally {
+          b.ws.dispose();
+        }
+      },
+    );
+
+    /** runGcpExchange runs the gcp-impersonation example's exchange step against the GCP emulator. */
+    async function runGcpExchange(scanner: LeakScanner): Promise<Build> {
+      const b = newBuild(md, { ...gcpExample.substitutions });
+      // The example as written; only the Google endpoints are pointed at the emulator.
+      b.env['FEDERATE_STS_ENDPOINT'] = gcp.url;
+      b.env['FEDERATE_IAM_CREDENTIALS_ENDPOINT'] = gcp.url;
+      const res = await runFederateStep(b, stepById(gcpExample, 'federate'), scanner);
+      expect(res.code, res.stderr).toBe(0);
+      const files = privateFiles(b).map((f) => f.slice(b.workspaceDir.length));
+      expect(files).toEqual(
+        expect.arrayContaining([
+          '/.federate/gcp/credentials.json',
+          '/.federate/gcp/subject-token',
+          '/.federate/env.sh',
+        ]),
+      );
+      for (const f of privateFiles(b)) expect(modeOf(f), f).toBe(0o600);
+      scanner.secret(
+        readFileSync(join(b.workspaceDir, '.federate/gcp/subject-token'), 'utf8'),
+        'Google ID token',
+      );
+      const creds = JSON.parse(
+        readFileSync(join(b.workspaceDir, '.federate/gcp/credentials.json'), 'utf8'),
+      ) as {
+        type: string;
+        audience: string;
+        token_url: string;
+        service_account_impersonation_url: string;
+      };
+      expect(creds).toMatchObject({
+        type: 'external_account',
+        audience: `//iam.googleapis.com/${partnerProvider}`,
+        token_url: gcp.tokenUrl,
+      });
+      expect(creds.service_account_impersonation_url).toBe(
+        `${gcp.url}/v1/projects/-/serviceAccounts/${partnerServiceAccount}:generateAccessToken`,
+      );
+      return b;
+    }
+
+    /** finishGcp runs the cleanup step and scans the build; `ownState` are a client's own caches. */
+    async function finishGcp(b: Build, scanner: LeakScanner, ownState: string[] = []): Promise<void> {
+      const done = await runFederateStep(b, stepById(gcpExample, 'federate-cleanup'), scanner);
+      expect(done.code, done.stderr).toBe(0);
+      expect(privateFiles(b)).toEqual([]);
+      scanner.scanTree(b.ws.root, [join(b.workspaceDir, '.federate'), ...ownState]);
+      scanner.assertClean();
+    }
+
+    it.skipIf(Boolean(missing))(
+      'gcp-impersonation example: exchange, then the publish step uses the credentials file with google-auth-library',
+      async () => {
+        const scanner = new LeakScanner();
+        const b = await runGcpExchange(scanner);
+        try {
+          const publish = stepById(gcpExample, 'publish');
+          // A different container: only the step's env lines and /workspace carry over.
+          const later = await run(process.execPath, [writeClients(b.ws.root).gcp], {
+            env: {
+              ...baseEnv(b.ws.path('home2')),
+              ...stepEnv(publish, b.subs, b.workspaceDir),
+              GOOGLE_CLOUD_PROJECT: 'partner-project',
+              GCP_TOKENINFO_URL: `${gcp.url}/tokeninfo`,
+            },
+            cwd: b.workspaceDir,
+            scanner,
+          });
+          expect(later.code, later.stderr).toBe(0);
+          const seen = JSON.parse(later.stdout) as GcpSeen;
+          expect(seen).toMatchObject({
+            email: partnerServiceAccount,
+            credentialType: 'IdentityPoolClient',
+            project: 'partner-project',
+          });
+          await finishGcp(b, scanner);
+        } finally {
+          b.ws.dispose();
+        }
+      },
+    );
+
+    it.skipIf(Boolean(missing) || !onPath('gcloud'))(
+      'gcp-impersonation example: gcloud auth print-access-token in the publish step gets an impersonated token',
+      async () => {
+        const scanner = new LeakScanner();
+        const b = await runGcpExchange(scanner);
+        try {
+          const publish = stepById(gcpExample, 'publish');
+          const config = b.ws.path('gcloud');
+          mkdirSync(config);
+          const gcloud = onPath('gcloud') as string;
+          // gcloud prints the token on stdout by design: that stream is checked, then treated as a secret.
+          const res = await run(gcloud, ['auth', 'print-access-token', '--verbosity=error'], {
+            env: {
+              ...baseEnv(config),
+              PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+              ...stepEnv(publish, b.subs, b.workspaceDir),
+              CLOUDSDK_CONFIG: config,
+              CLOUDSDK_CORE_DISABLE_PROMPTS: '1',
+              CLOUDSDK_CORE_DISABLE_USAGE_REPORTING: 'true',
+              CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK: 'true',
+              CLOUDSDK_CORE_PROJECT: 'partner-project',
+            },
+            cwd: b.workspaceDir,
+            timeoutMs: 120_000,
+          });
+          expect(res.code, res.stderr.slice(-600)).toBe(0);
+          const token = scanner.secret(res.stdout.trim(), 'gcloud access token');
+          scanner.scanText('stderr of gcloud', res.stderr);
+          expect(gcp.lookup(token)).toMatchObject({ kind: 'service_account', email: partnerServiceAccount });
+          // gcloud caches the token it printed in its own config directory (access_tokens.db, logs).
+          await finishGcp(b, scanner, [config]);
         } finally {
           b.ws.dispose();
         }

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { type GitLabIssuer, startGitLabIssuer } from '../../packages/testkit/src/index.js';
 import { type AwsSts, startAwsSts } from '../../packages/testkit/src/servers/aws-sts.js';
+import { type GcpEmulator, startGcp } from '../../packages/testkit/src/servers/gcp.js';
 import { startVault, type VaultEmulator } from '../../packages/testkit/src/servers/vault.js';
 import { LeakScanner } from '../support/leak-scanner.js';
 import {
@@ -21,6 +22,7 @@ import {
   bundleMissing,
   CLI_BUNDLE,
   compileSchema,
+  type GcpSeen,
   hostile,
   listFiles,
   REPO,
@@ -132,7 +134,11 @@ describe('GitLab CI/CD component', () => {
     let gl: GitLabIssuer;
     let sts: AwsSts;
     let vault: VaultEmulator;
+    let gcp: GcpEmulator;
     let markerWs: Workspace;
+    const gcpProvider =
+      'projects/123456789012/locations/global/workloadIdentityPools/gitlab/providers/gitlab';
+    const gcpServiceAccount = 'deployer@my-project.iam.gserviceaccount.com';
     let marker: string;
     const roleArn = 'arn:aws:iam::123456789012:role/gitlab-deploy';
     const hostileRoleArn = 'arn:aws:iam::123456789012:role/gitlab-hostile';
@@ -174,9 +180,24 @@ describe('GitLab CI/CD component', () => {
         kv: { secret: { version: 2, data: { 'ci/db': { password: dbPassword } } } },
         policies: { ci: ['secret/data/ci/*'] },
       });
+      gcp = await startGcp({
+        trusted: [{ issuer: gl.issuer }],
+        providers: {
+          [gcpProvider]: {
+            attributeMapping: { 'google.subject': 'sub', 'attribute.project_path': 'project_path' },
+          },
+        },
+        serviceAccounts: {
+          [gcpServiceAccount]: {
+            allowedPrincipals: [
+              `principalSet://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/gitlab/attribute.project_path/${PROJECT_PATH}`,
+            ],
+          },
+        },
+      });
     });
     afterAll(async () => {
-      await Promise.all([gl?.close(), sts?.close(), vault?.close()]);
+      await Promise.all([gl?.close(), sts?.close(), vault?.close(), gcp?.close()]);
       markerWs?.dispose();
     });
 
@@ -249,6 +270,8 @@ describe('GitLab CI/CD component', () => {
           AWS_EC2_METADATA_DISABLED: 'true',
           AWS_CLIENT: clients.aws,
           VAULT_CLIENT: clients.vault,
+          GCP_CLIENT: clients.gcp,
+          GCP_TOKENINFO_URL: `${gcp.url}/tokeninfo`,
           ...opts.variables,
         }),
       );
@@ -372,6 +395,68 @@ describe('GitLab CI/CD component', () => {
           expect(seen.policies).toContain('ci');
           expect(seen.dbPasswordSha).toBe(createHash('sha256').update(dbPassword).digest('hex'));
           expect(issued[0]?.revoked).toBe(true);
+          scanPipeline(p, scanner);
+        } finally {
+          p.ws.dispose();
+        }
+      },
+    );
+    it.skipIf(Boolean(missing))(
+      'target gcp: impersonates through the GCP emulator and a later script line uses the credentials file with google-auth-library',
+      async () => {
+        const scanner = new LeakScanner();
+        const before = gcp.count('/v1/projects/-/serviceAccounts');
+        const audience = `//iam.googleapis.com/${gcpProvider}`;
+        const p = await runPipeline(scanner, {
+          inputs: {
+            target: 'gcp',
+            audience,
+            workload_identity_provider: gcpProvider,
+            service_account: gcpServiceAccount,
+            sts_endpoint: '$GCP_URL_FOR_TEST',
+            iam_credentials_endpoint: '$GCP_URL_FOR_TEST',
+          },
+          audience,
+          script: ['node "$GCP_CLIENT"'],
+          variables: { GCP_URL_FOR_TEST: gcp.url },
+        });
+        try {
+          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+          const seen = jsonLine<GcpSeen>(p.result.stdout);
+          expect(seen.email).toBe(gcpServiceAccount);
+          expect(seen.project).toBe('my-project');
+          // token_format defaults to access_token: the exchange impersonates once, the library once more.
+          expect(gcp.count('/v1/projects/-/serviceAccounts') - before).toBe(2);
+          // after_script's cleanup removed the credentials file and the token file with it.
+          expect(listFiles(`${p.repo}.tmp`)).toEqual([]);
+          scanPipeline(p, scanner);
+        } finally {
+          p.ws.dispose();
+        }
+      },
+    );
+
+    it.skipIf(Boolean(missing))(
+      'dry_run prints the doctor report (Verification) and exchanges and exports nothing',
+      async () => {
+        const scanner = new LeakScanner();
+        const before = sts.sessions.length;
+        const p = await runPipeline(scanner, {
+          inputs: {
+            target: 'aws',
+            audience: awsAudience,
+            role_arn: roleArn,
+            region: 'us-east-1',
+            dry_run: 'true',
+          },
+          audience: awsAudience,
+          script: ['test -z "$AWS_ACCESS_KEY_ID"'],
+        });
+        try {
+          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+          expect(p.result.stdout + p.result.stderr).toContain('Verification:');
+          expect(p.result.stdout).toContain(`project_path:${PROJECT_PATH}`);
+          expect(sts.sessions.length).toBe(before);
           scanPipeline(p, scanner);
         } finally {
           p.ws.dispose();

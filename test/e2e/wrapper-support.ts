@@ -20,6 +20,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
+import { parseAllDocuments } from 'yaml';
 import type { LeakScanner } from '../support/leak-scanner.js';
 
 /** REPO is the monorepo root. */
@@ -173,13 +174,53 @@ const sha = (v) => createHash('sha256').update(v ?? '').digest('hex');
 process.stdout.write(JSON.stringify({ policies: self.data.policies, dbPasswordSha: sha(process.env.DB_PASSWORD) }) + '\\n');
 `;
 
+/**
+ * GCP_CLIENT is a later step's program: google-auth-library's Application Default Credentials
+ * (GOOGLE_APPLICATION_CREDENTIALS, an external_account file) get an access token, and the
+ * emulator's tokeninfo (GCP_TOKENINFO_URL) says whose it is. It prints that and hashes, never a token.
+ */
+const GCP_CLIENT = `
+import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
+const require = createRequire(${JSON.stringify(join(REPO, 'test/package.json'))});
+const { GoogleAuth } = require('google-auth-library');
+const auth = new GoogleAuth({ scopes: ['https://www.googleapis.com/auth/cloud-platform'] });
+const client = await auth.getClient();
+const { token } = await client.getAccessToken();
+const res = await fetch(process.env.GCP_TOKENINFO_URL, {
+  method: 'POST',
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  body: new URLSearchParams({ access_token: token }),
+});
+const info = await res.json();
+const sha = (v) => createHash('sha256').update(v ?? '').digest('hex');
+process.stdout.write(JSON.stringify({
+  email: info.email ?? null,
+  sub: info.sub ?? null,
+  credentialType: client.constructor.name,
+  project: process.env.GOOGLE_CLOUD_PROJECT ? await auth.getProjectId() : null,
+  exportedTokenSha: process.env.CLOUDSDK_AUTH_ACCESS_TOKEN ? sha(process.env.CLOUDSDK_AUTH_ACCESS_TOKEN) : null,
+}) + '\\n');
+`;
+
+/** GcpSeen is what GCP_CLIENT prints. */
+export interface GcpSeen {
+  email: string | null;
+  sub: string | null;
+  credentialType: string;
+  project: string | null;
+  exportedTokenSha: string | null;
+}
+
 /** writeClients writes the later-step programs into `dir` and returns their paths. */
-export function writeClients(dir: string): { aws: string; vault: string } {
+export function writeClients(dir: string): { aws: string; vault: string; gcp: string } {
   const aws = join(dir, 'aws-client.mjs');
   const vault = join(dir, 'vault-client.mjs');
+  const gcp = join(dir, 'gcp-client.mjs');
   writeFileSync(aws, AWS_CLIENT);
   writeFileSync(vault, VAULT_CLIENT);
-  return { aws, vault };
+  writeFileSync(gcp, GCP_CLIENT);
+  return { aws, vault, gcp };
 }
 
 /** HOSTILE is text that would run code if any wrapper spliced it into shell text. */
@@ -205,6 +246,150 @@ export function listFiles(dir: string): string[] {
     const p = join(dir, entry.name);
     if (entry.isDirectory()) out.push(...listFiles(p));
     else if (entry.isFile()) out.push(p);
+  }
+  return out;
+}
+
+// ---- the orb and the GitLab component as their platforms read them ----
+
+/** OrbParam is one orb command parameter. */
+export interface OrbParam {
+  type: string;
+  default?: unknown;
+  enum?: string[];
+  description?: string;
+}
+/** OrbRunStep is a `run:` step of an orb command. */
+export interface OrbRunStep {
+  name?: string;
+  command: string;
+  environment?: Record<string, unknown>;
+  when?: string;
+}
+/** OrbCommand is one packed orb command. */
+export interface OrbCommand {
+  description?: string;
+  parameters?: Record<string, OrbParam>;
+  steps: Array<Record<string, unknown> | string>;
+}
+/** PackedOrb is the orb as `circleci orb pack` produces it. */
+export interface PackedOrb {
+  commands: Record<string, OrbCommand>;
+  executors: Record<string, { docker: Array<{ image: string }>; parameters?: Record<string, OrbParam> }>;
+  examples: Record<string, { description: string; usage: Record<string, unknown> }>;
+  [key: string]: unknown;
+}
+
+/** ORB_DIR is the orb's source tree (with its pack.mjs). */
+export const ORB_DIR = join(REPO, 'orbs/federate');
+
+/** packOrb packs the orb with its own pack.mjs. */
+export async function packOrb(): Promise<{ orb: PackedOrb; yaml: string }> {
+  const mod = (await import(join(ORB_DIR, 'pack.mjs'))) as {
+    packOrb(src: string): { orb: PackedOrb; yaml: string };
+  };
+  return mod.packOrb(join(ORB_DIR, 'src'));
+}
+
+/** PARAM_REF finds `<< parameters.x >>` anywhere in a value. */
+export const PARAM_REF = /<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>/g;
+/** WHOLE_PARAM_REF matches a value that is exactly one parameter. */
+export const WHOLE_PARAM_REF = /^\s*<<\s*parameters\.([A-Za-z0-9_-]+)\s*>>\s*$/;
+
+/** orbRunSteps returns a command's `run` steps (the orb has no other kind). */
+export function orbRunSteps(cmd: OrbCommand): OrbRunStep[] {
+  return cmd.steps.map((s) => {
+    if (typeof s === 'string' || !s['run'] || typeof s['run'] !== 'object')
+      throw new Error('expected run steps only');
+    return s['run'] as OrbRunStep;
+  });
+}
+
+/**
+ * orbStepEnvironment builds a run step's environment as CircleCI does: `<< parameters.x >>` takes
+ * the given value or the default; a whole-value boolean becomes 1/0 (circleci/circleci-docs#5304),
+ * an embedded one true/false.
+ */
+export function orbStepEnvironment(
+  step: OrbRunStep,
+  defs: Record<string, OrbParam>,
+  given: Record<string, string | boolean | number>,
+): Record<string, string> {
+  const value = (name: string): string | boolean | number => {
+    const def = defs[name];
+    if (!def) throw new Error(`step references undeclared parameter ${name}`);
+    const v = given[name] ?? def.default;
+    if (v === undefined) throw new Error(`parameter ${name} has no value and no default`);
+    if (def.type === 'enum' && !def.enum?.includes(String(v)))
+      throw new Error(`parameter ${name}: ${String(v)} not in enum`);
+    if (def.type === 'env_var_name' && !/^[a-zA-Z][\w]*$/.test(String(v)))
+      throw new Error(`parameter ${name}: not an environment variable name`);
+    return v as string | boolean | number;
+  };
+  const env: Record<string, string> = {};
+  for (const [k, raw] of Object.entries(step.environment ?? {})) {
+    if (typeof raw !== 'string') {
+      env[k] = raw === true ? '1' : raw === false ? '0' : String(raw ?? '');
+      continue;
+    }
+    const whole = WHOLE_PARAM_REF.exec(raw);
+    if (whole) {
+      const v = value(whole[1] as string);
+      env[k] = typeof v === 'boolean' ? (v ? '1' : '0') : String(v);
+    } else {
+      env[k] = raw.replace(PARAM_REF, (_, n: string) => String(value(n)));
+    }
+  }
+  return env;
+}
+
+/** GitLabInput is one `spec:inputs` entry. */
+export interface GitLabInput {
+  type?: string;
+  default?: string;
+  options?: string[];
+  regex?: string;
+  description?: string;
+}
+/** GitLabTemplate is a component template: its inputs and its (hidden) jobs. */
+export interface GitLabTemplate {
+  inputs: Record<string, GitLabInput>;
+  jobs: Record<
+    string,
+    {
+      variables?: Record<string, string>;
+      before_script?: string[];
+      script?: string[];
+      after_script?: string[];
+    }
+  >;
+}
+
+/** gitlabTemplate reads gitlab-templates/templates/<name>.yml (header, then body). */
+export function gitlabTemplate(name: string): GitLabTemplate {
+  const docs = parseAllDocuments(readText(join(REPO, 'gitlab-templates/templates', `${name}.yml`)));
+  const header = docs[0]?.toJS() as { spec: { inputs: GitLabTemplate['inputs'] } };
+  return { inputs: header.spec.inputs, jobs: docs[1]?.toJS() as GitLabTemplate['jobs'] };
+}
+
+/**
+ * gitlabJobVariables interpolates `$[[ inputs.x ]]` into a job's variables (given values, else the
+ * defaults), then expands $VAR / ${VAR} from `predefined` as GitLab does for job variables.
+ */
+export function gitlabJobVariables(
+  t: GitLabTemplate,
+  job: string,
+  given: Record<string, string>,
+  predefined: Record<string, string> = {},
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(t.jobs[job]?.variables ?? {})) {
+    const interpolated = String(v).replace(/\$\[\[\s*inputs\.([a-z_]+)\s*\]\]/g, (_, n: string) => {
+      const value = given[n] ?? t.inputs[n]?.default;
+      if (value === undefined) throw new Error(`input ${n} has no value`);
+      return value;
+    });
+    out[k] = interpolated.replace(/\$\{?([A-Z_][A-Z0-9_]*)\}?/g, (all, n: string) => predefined[n] ?? all);
   }
   return out;
 }

@@ -162,6 +162,11 @@ export interface CleanupRecord {
 export interface Sink {
   /** mask tells the platform's log masker about a secret (no-op where the platform has none). */
   mask(value: string): void;
+  /**
+   * masksEncodings says the platform's masker derives encoded forms itself (GitHub's runner does):
+   * mask() then receives only raw values and their lines.
+   */
+  readonly masksEncodings?: boolean;
   /** writeFile writes into the job's private directory with mode 0600 (atomic, no symlink follow), records it for cleanup, and returns its absolute path. */
   writeFile(file: CredentialFile): Promise<string>;
   exportEnv(vars: readonly ExportedVariable[]): Promise<void>;

@@ -237,7 +237,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
   const { platform, config, deps } = args;
   const sink = platform.sink;
   // Mask first: every secret form registered from now on reaches the platform's masker at once.
-  deps.secrets.onSecret((form) => sink.mask(form));
+  deps.secrets.onSecret((form) => sink.mask(form), { plainOnly: sink.masksEncodings === true });
   const http = httpFor(deps, config);
   const tokens = new TokenCache(platform, deps);
   const targets = new Map<string, Target<never>>(

@@ -98,3 +98,26 @@ describe('SecretRegistry with very large secrets', () => {
     expect(r.redact(`a ${big} b secret-value-number-1999-${'x'.repeat(40)} c`)).toBe('a *** b *** c');
   });
 });
+
+describe('SecretRegistry plain listeners', () => {
+  it('tell a self-encoding masker only raw values and their lines', () => {
+    const r = new SecretRegistry();
+    r.add('line-one-secret\nline-two-secret');
+    const plain: string[] = [];
+    r.onSecret((v) => plain.push(v), { plainOnly: true });
+    r.add('another-secret');
+    expect(plain).toEqual([
+      'line-one-secret\nline-two-secret',
+      'line-one-secret',
+      'line-two-secret',
+      'another-secret',
+    ]);
+  });
+
+  it('base64 matches Buffer for every length', () => {
+    for (let n = 0; n < 40; n++) {
+      const v = 'x'.repeat(n) + 'é€';
+      expect(base64Forms(v)).toContain(Buffer.from(v).toString('base64'));
+    }
+  });
+});

@@ -34,10 +34,32 @@ function compile(forms: string[]): RegExp[] {
   return patterns;
 }
 
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** base64 encodes bytes with a table (btoa on a char-by-char binary string is slow for long secrets). */
 function base64(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
+  const out: string[] = [];
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = ((bytes[i] as number) << 16) | ((bytes[i + 1] as number) << 8) | (bytes[i + 2] as number);
+    out.push(
+      B64[n >> 18] as string,
+      B64[(n >> 12) & 63] as string,
+      B64[(n >> 6) & 63] as string,
+      B64[n & 63] as string,
+    );
+  }
+  const rest = bytes.length - i;
+  if (rest > 0) {
+    const n = ((bytes[i] as number) << 16) | (rest === 2 ? (bytes[i + 1] as number) << 8 : 0);
+    out.push(
+      B64[n >> 18] as string,
+      B64[(n >> 12) & 63] as string,
+      rest === 2 ? (B64[(n >> 6) & 63] as string) : '=',
+      '=',
+    );
+  }
+  return out.join('');
 }
 
 /**
@@ -88,6 +110,9 @@ export class SecretRegistry {
   readonly #forms = new Set<string>();
   readonly #raw = new Set<string>();
   readonly #listeners: SecretListener[] = [];
+  /** #plain are the raw values and their lines: what a masker that encodes by itself needs. */
+  readonly #plain = new Set<string>();
+  readonly #plainListeners: SecretListener[] = [];
   #patterns: RegExp[] | undefined;
   #long: string[] = [];
   /** tooShort counts secrets that could not be masked because they are shorter than MIN_SECRET_LENGTH. */
@@ -102,6 +127,11 @@ export class SecretRegistry {
       this.tooShort++;
       return value;
     }
+    for (const plain of [value, ...value.split(/\r?\n/).map((l) => l.trim())]) {
+      if (plain.length < MIN_SECRET_LENGTH || this.#plain.has(plain)) continue;
+      this.#plain.add(plain);
+      for (const listener of this.#plainListeners) listener(plain);
+    }
     for (const form of encodedForms(value)) {
       if (this.#forms.has(form)) continue;
       this.#forms.add(form);
@@ -112,8 +142,18 @@ export class SecretRegistry {
     return value;
   }
 
-  /** onSecret subscribes a masking API; it is replayed every form registered so far. */
-  onSecret(listener: SecretListener): void {
+  /**
+   * onSecret subscribes a masking API; it is replayed every form registered so far. With
+   * `plainOnly`, it hears only raw values and their lines: for maskers that add the encoded forms
+   * themselves (the GitHub runner masks base64 at all three offsets, JSON- and URI-escaped forms of
+   * every ::add-mask:: value), so the log is not flooded with dozens of mask commands per secret.
+   */
+  onSecret(listener: SecretListener, options: { plainOnly?: boolean } = {}): void {
+    if (options.plainOnly) {
+      this.#plainListeners.push(listener);
+      for (const plain of this.#plain) listener(plain);
+      return;
+    }
     this.#listeners.push(listener);
     for (const form of this.#forms) listener(form);
   }

@@ -34,7 +34,8 @@ federate_normalize_booleans() {
   local name
   for name in FEDERATE_DRY_RUN FEDERATE_EXPORT_ENV FEDERATE_OUTPUTS FEDERATE_CLEANUP FEDERATE_JSON \
     FEDERATE_CHECK_IDENTITY FEDERATE_CREATE_CREDENTIALS_FILE FEDERATE_ID_TOKEN_INCLUDE_EMAIL \
-    FEDERATE_EXPORT_TOKEN FEDERATE_REVOKE FEDERATE_VERIFY; do
+    FEDERATE_EXPORT_TOKEN FEDERATE_REVOKE FEDERATE_VERIFY FEDERATE_ALLOW_EXECUTABLES \
+    FEDERATE_REFRESH_TOKEN_FILE FEDERATE_EXPORT_REFRESH_TOKEN; do
     case "${!name-}" in
       1) export "${name}=true" ;;
       0) export "${name}=false" ;;
@@ -44,13 +45,15 @@ federate_normalize_booleans() {
 
 # Parameters may name other variables (`role_arn: ${DEPLOY_ROLE_ARN}`), as in CircleCI's own orbs.
 # `circleci env subst` replaces only $NAME and ${NAME}; it never runs anything, so `$(…)` and
-# backquotes stay literal. Values travel through a pipe, never through argv.
+# backquotes stay literal. Values travel through a pipe, never through argv. Secrets are taken as
+# they are: they come from a variable, not from config.yml, and a `$` in them is part of the secret.
 federate_subst_inputs() {
   command -v circleci >/dev/null 2>&1 || return 0
   local name value
   while IFS= read -r name; do
     case "$name" in
       FEDERATE_CLI | FEDERATE_ID_TOKEN | FEDERATE_DEBUG | FEDERATE_WORKSPACE) continue ;;
+      FEDERATE_CLIENT_SECRET | FEDERATE_API_KEY) continue ;;
     esac
     value="${!name}"
     case "$value" in

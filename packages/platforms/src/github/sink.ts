@@ -5,7 +5,6 @@
  * minified), three times the Action's whole size budget.
  */
 import {
-  encodedForms,
   type ExportedVariable,
   MIN_SECRET_LENGTH,
   PlatformError,
@@ -88,13 +87,15 @@ export function githubSink(ctx: PlatformContext, base: SinkBase): Sink {
   };
   // Masking must not depend on the caller having subscribed us to the registry: secret values are
   // registered (which reaches `mask` through the subscription) and masked here directly as well.
+  // The runner derives base64 (at all three offsets), JSON- and URI-escaped forms of every mask
+  // itself (actions/runner ValueEncoders), so only raw values and their lines are sent.
   const maskSecret = (value: string) => {
     ctx.secrets.add(value);
-    for (const form of encodedForms(value)) mask(form);
     mask(value);
   };
   return {
     mask,
+    masksEncodings: true,
     writeFile: (file) => base.writeFile(file),
     recordCleanup: (record) => base.recordCleanup(record),
     async exportEnv(vars: readonly ExportedVariable[]) {
