@@ -20,9 +20,6 @@ function pinsIn(file: string, re: RegExp): string[] {
 describe('version pins', () => {
   const cases: Array<[string, RegExp]> = [
     ['orbs/federate/src/scripts/run-cli.sh', /federate_cli_version="([^"]+)"/g],
-    ['orbs/federate/src/scripts/exchange.sh', /federate_cli_version="([^"]+)"/g],
-    ['orbs/federate/src/scripts/doctor.sh', /federate_cli_version="([^"]+)"/g],
-    ['orbs/federate/src/scripts/cleanup.sh', /federate_cli_version="([^"]+)"/g],
     ['gitlab-templates/templates/exchange.yml', /@federate\/cli@([0-9][^\s"']*)/g],
     ['gitlab-templates/templates/doctor.yml', /@federate\/cli@([0-9][^\s"']*)/g],
     ['packages/cloudbuild-step/Dockerfile', /org\.opencontainers\.image\.version="([^"]+)"/g],

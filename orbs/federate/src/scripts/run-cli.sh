@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# run-cli.sh: how every federate orb step runs the pinned federate CLI. An orb step can include
-# only one file (`<<include()>>` replaces a whole value), so exchange.sh, doctor.sh and cleanup.sh
-# each carry this block verbatim between the BEGIN/END markers; the orb's test fails if a copy
-# drifts from this file. Parameters reach the CLI only as FEDERATE_* environment variables set by
-# the step's `environment:` map; nothing here interpolates a value into shell text or prints one.
-# BEGIN run-cli.sh
+# run-cli.sh: every federate orb step (exchange, doctor, cleanup) is this one script; the step's
+# `environment:` names the subcommand in FEDERATE_ORB_COMMAND. Parameters reach the CLI only as
+# FEDERATE_* environment variables set by that `environment:` map; nothing here interpolates a value
+# into shell text or prints one. The exchange step appends `export NAME='…'` lines to $BASH_ENV
+# (CircleCI sources it before every later step); its token is CIRCLE_OIDC_TOKEN_V2, or
+# `circleci run oidc get` for a custom audience.
 set -euo pipefail
 # CircleCI masks nothing created at runtime; never trace a step that handles credentials.
 { set +x; } 2>/dev/null
@@ -52,7 +52,7 @@ federate_subst_inputs() {
   local name value
   while IFS= read -r name; do
     case "$name" in
-      FEDERATE_CLI | FEDERATE_ID_TOKEN | FEDERATE_DEBUG | FEDERATE_WORKSPACE) continue ;;
+      FEDERATE_CLI | FEDERATE_ID_TOKEN | FEDERATE_DEBUG | FEDERATE_WORKSPACE | FEDERATE_ORB_COMMAND) continue ;;
       FEDERATE_CLIENT_SECRET | FEDERATE_API_KEY) continue ;;
     esac
     value="${!name}"
@@ -76,4 +76,52 @@ federate_cli() {
     npx --yes "@federate/cli@${federate_cli_version}" "$@"
   fi
 }
-# END run-cli.sh
+
+
+# vault_url, vault_role, vault_path and vault_namespace are the first names of url, role, path and
+# namespace (options other targets share now). Either spelling works; two different values fail.
+federate_alias() {
+  local old="$1" new="$2"
+  if [ -n "${!old-}" ]; then
+    if [ -n "${!new-}" ] && [ "${!new}" != "${!old}" ]; then
+      federate_die "set ${3} or ${4}, not both"
+    fi
+    export "${new}=${!old}"
+  fi
+  unset "${old}"
+}
+
+# Secrets never sit in config.yml: an env_var_name parameter names the project or context variable
+# holding one, and its value is copied into the CLI's variable with builtins only (nothing forks,
+# nothing is traced or printed). The name is checked first: bash would evaluate an array subscript
+# in `${!name}`.
+federate_secret_from() {
+  local carrier="$1" target="$2" name
+  name="${!carrier-}"
+  unset "${carrier}"
+  [ -n "${name}" ] || return 0
+  [[ "${name}" =~ ^[A-Za-z_][A-Za-z0-9_]*$ ]] || federate_die "${3} must name an environment variable"
+  if [ "${name}" != "${target}" ] && [ -n "${!name-}" ]; then
+    export "${target}=${!name}"
+  fi
+}
+
+federate_command="${FEDERATE_ORB_COMMAND:-}"
+unset FEDERATE_ORB_COMMAND
+case "${federate_command}" in
+  exchange)
+    federate_alias FEDERATE_ORB_VAULT_URL FEDERATE_URL url vault_url
+    federate_alias FEDERATE_ORB_VAULT_ROLE FEDERATE_ROLE role vault_role
+    federate_alias FEDERATE_ORB_VAULT_PATH FEDERATE_PATH path vault_path
+    federate_alias FEDERATE_ORB_VAULT_NAMESPACE FEDERATE_NAMESPACE namespace vault_namespace
+    federate_secret_from FEDERATE_ORB_CLIENT_SECRET_ENV FEDERATE_CLIENT_SECRET client_secret_env
+    # A FEDERATE_API_KEY set directly (a project variable) wins over api_key_env's default name.
+    if [ -n "${FEDERATE_API_KEY-}" ] && [ "${FEDERATE_API_KEY_ENV-}" = PINGONE_PRIVILEGE_API_KEY ]; then
+      unset FEDERATE_API_KEY_ENV
+    fi
+    federate_cli exchange
+    ;;
+  doctor) federate_cli doctor ;;
+  cleanup) federate_cli cleanup ;;
+  *) federate_die "unknown orb command: ${federate_command:-(none)}" ;;
+esac
