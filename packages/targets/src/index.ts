@@ -25,3 +25,6 @@ export const TARGETS: Readonly<Record<string, Target<never>>> = {
 };
 
 export { awsTarget, azureTarget, gcpTarget, oauthTarget, octoStsTarget, vaultTarget };
+
+/** CachedCredentials is the shape `federate credential-process` and the aws target share for its cache. */
+export type { CachedCredentials } from './aws/refresh.js';

@@ -20,7 +20,7 @@ import {
   SecretRegistry as Registry,
   type Sink,
 } from '@federate/core';
-import { awsTarget } from '@federate/targets';
+import { awsTarget, type CachedCredentials } from '@federate/targets';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { writePrivateFile } from '../files.js';
@@ -32,19 +32,6 @@ export const DEFAULT_MARGIN_MS = 300_000;
 /** STALE_LOCK_MS: a lock older than this belongs to a process that died mid-exchange. */
 export const STALE_LOCK_MS = 90_000;
 const POLL_MS = 100;
-
-/**
- * CachedCredentials is the cache file the aws target seeds (packages/targets/src/aws/refresh.ts
- * writes the same shape): the credential_process answer plus the role it was exchanged for.
- */
-interface CachedCredentials {
-  readonly Version: 1;
-  readonly AccessKeyId: string;
-  readonly SecretAccessKey: string;
-  readonly SessionToken: string;
-  readonly Expiration: string;
-  readonly RoleArn: string;
-}
 
 // Inputs that would make the re-exchange write files or refresh again instead of answering.
 const NOT_FORWARDED = ['cache-file', 'margin', 'refresh', 'refresh-margin', 'profile', 'exchanges', 'id'];
