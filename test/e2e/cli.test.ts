@@ -88,8 +88,15 @@ describe('federate CLI bundle', () => {
       'x',
     ]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('rol-arn');
-    expect(r.stderr).toMatch(/ERR_CONFIG_UNKNOWN_INPUT/);
+    expect(r.stderr).toContain('unknown option --rol-arn');
+    // Named before anything else happens: no platform is even detected here.
+    const bare = await federate(['exchange', '--bogus-flag', 'x']);
+    expect(bare.status).toBe(2);
+    expect(bare.stderr).toContain('unknown option --bogus-flag');
+    // A typo's value is never echoed (it could be a secret).
+    const secret = await federate(['exchange', '--Client-Secret=s3cr3t-value-never-echoed']);
+    expect(secret.status).toBe(2);
+    expect(secret.stderr).not.toContain('s3cr3t');
     const cmd = await federate(['exchnage']);
     expect(cmd.status).toBe(2);
     expect(cmd.stderr).toMatch(/unknown command "exchnage"/);

@@ -3,12 +3,18 @@
  * server-side tokens it recorded (Vault, octo-sts). Never fails the job over cleanup: it warns.
  */
 import { revokeRecorded } from '@federate/core';
+import { readGitHubInputs } from '@federate/platforms';
 import { loadTargets } from '@federate/targets/lazy';
 import { actionRuntime } from './runtime.js';
 
 async function run(): Promise<void> {
   const { deps, platform } = actionRuntime('post');
   const log = deps.log;
+  // `cleanup: false` keeps everything main wrote (files and server-side tokens) for later jobs' steps.
+  if (readGitHubInputs(deps.env, ['cleanup'])['cleanup']?.toLowerCase() === 'false') {
+    log.info('Federate cleanup skipped (cleanup: false)');
+    return;
+  }
   try {
     const { removed, revoke } = await platform.cleanup();
     const errors = await revokeRecorded(revoke, await loadTargets(revoke.map((r) => r.target)), deps);

@@ -37,6 +37,12 @@ const RESERVED_ENV = new Set([
   'FEDERATE_SELF_COMMAND',
 ]);
 
+/** optionName shows an argument without its value (`--client-secret=…` must not be echoed whole). */
+function optionName(arg: string): string {
+  const eq = arg.indexOf('=');
+  return (eq === -1 ? arg : arg.slice(0, eq)).slice(0, 40);
+}
+
 /** ParsedArgs is one command line. */
 export interface ParsedArgs {
   readonly command: string | undefined;
@@ -68,6 +74,7 @@ export function envInputs(env: Readonly<Record<string, string | undefined>>): Re
 export function parseArgs(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>> = {},
+  known?: (command: string | undefined) => ReadonlySet<string> | undefined,
 ): ParsedArgs {
   const flags: Record<string, string> = {};
   const positionals: string[] = [];
@@ -91,7 +98,12 @@ export function parseArgs(
       const eq = arg.indexOf('=');
       let name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).replace(/_/g, '-');
       if (!/^[a-z][a-z0-9-]*$/.test(name))
-        throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
+        throw new UsageError(`unknown option ${JSON.stringify(optionName(arg))}`);
+      // Commands that know their options name a typo at once, before any value is read.
+      const base = name.startsWith('no-') && BOOLEAN_FLAGS.has(name.slice(3)) ? name.slice(3) : name;
+      const accepted = known?.(command);
+      if (accepted && !accepted.has(base))
+        throw new UsageError(`unknown option --${base} for federate ${command}`);
       let value: string;
       if (eq !== -1) value = arg.slice(eq + 1);
       else if (name.startsWith('no-') && BOOLEAN_FLAGS.has(name.slice(3))) {
@@ -114,7 +126,7 @@ export function parseArgs(
       continue;
     }
     if (arg.startsWith('-') && arg.length > 1)
-      throw new UsageError(`unknown option ${JSON.stringify(arg.slice(0, 40))}`);
+      throw new UsageError(`unknown option ${JSON.stringify(optionName(arg))}`);
     if (command === undefined) command = arg;
     else positionals.push(arg);
   }

@@ -99,7 +99,11 @@ Options:
   --expect <claim=glob>     plain expectations, comma-separated (e.g. sub=repo:acme/*,ref=refs/heads/main)
   --no-verify               skip fetching discovery/JWKS
   --json                    machine-readable report
-${COMMON}`,
+${COMMON}
+
+Examples:
+  federate doctor --audience sts.amazonaws.com --trust-policy trust.json
+  federate doctor --platform file --token-file token.jwt --audience vault --expect 'sub=repo:acme/*'`,
   trust: `Usage: federate trust --platform <github|gitlab|circleci|cloudbuild> --target <aws|gcp|azure|vault|octo-sts> [scope options] [--format json|terraform|cli]
 
 Prints the server-side configuration that trusts exactly the named workloads and nothing else.
@@ -120,7 +124,11 @@ Example:
 Prints a fresh platform token (or writes it to --output-file, 0600, without a trailing newline).
 'google-executable' prints Google's executable-sourced credential response, for external_account
 files whose credential_source runs 'federate token' (needs GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES=1).
-${COMMON}`,
+${COMMON}
+
+Examples:
+  federate token --audience api://AzureADTokenExchange --output-file "$AZURE_FEDERATED_TOKEN_FILE"
+  federate token --audience //iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/providers/gh --format google-executable`,
   'credential-process': `Usage: federate credential-process --cache-file <PATH> --role-arn <ARN> [--margin 5m] [aws options…]
 
 The AWS credential_process that 'federate exchange --target aws --refresh credential-process' writes
@@ -144,5 +152,8 @@ Example:
 
 Removes every file an earlier 'federate exchange' wrote and revokes the server-side tokens it
 recorded (Vault, octo-sts). Safe to run when nothing was recorded; use it in a 'when: always' step.
-${COMMON}`,
+${COMMON}
+
+Example:
+  federate cleanup --platform circleci`,
 };

@@ -10,6 +10,7 @@ import { runRun } from './commands/run.js';
 import { runToken } from './commands/token.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { HELP } from './help.js';
+import { knownInputsFor } from './known-inputs.js';
 import type { Io } from './runtime.js';
 
 type Command = (args: ReturnType<typeof parseArgs>, io: Io, secrets: SecretRegistry) => Promise<number>;
@@ -32,7 +33,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   const secrets = new SecretRegistry();
   let args: ReturnType<typeof parseArgs>;
   try {
-    args = parseArgs(argv, io.env);
+    args = parseArgs(argv, io.env, knownInputsFor);
   } catch (error) {
     io.stderr(`federate: ${(error as Error).message}\nRun 'federate --help' for usage.\n`);
     return EXIT_USAGE;

@@ -299,3 +299,52 @@ describe('targets that use no platform token', () => {
     expect(sink.events).toContain('env:S');
   });
 });
+
+describe('revocation after a failed run', () => {
+  it('still reaches the server when the run failed at its deadline', async () => {
+    const sink = recordingSink();
+    let t = NOW;
+    const calls: string[] = [];
+    const d: Deps = {
+      ...deps(),
+      // Every clock read moves time on: the run's deadline is long gone by the time it fails.
+      now: () => (t += 20_000),
+      fetch: (async (url: URL | string) => {
+        calls.push(String(url));
+        return new Response('', { status: 204 });
+      }) as typeof fetch,
+    };
+    const alpha = fakeTarget('alpha', 'ALPHA');
+    const withHttpRevoke = {
+      ...alpha,
+      async revoke(ctx: {
+        http: { request(r: { what: string; url: string; method: 'POST' }): Promise<unknown> };
+      }) {
+        await ctx.http.request({
+          what: 'revoke',
+          url: 'https://revoke.example/v1/auth/token/revoke-self',
+          method: 'POST',
+        });
+      },
+    };
+    const targets2 = { alpha: withHttpRevoke, beta: fakeTarget('beta', 'BETA') } as unknown as Record<
+      string,
+      Target<never>
+    >;
+    const config = parseRunConfig(
+      { timeout: '30s' },
+      {
+        targets: targets2,
+        env: {},
+        exchanges: [
+          { target: 'alpha', secret: 'alpha-secret-11' },
+          { target: 'beta', secret: 'beta-secret-11', fail: true },
+        ],
+      },
+    );
+    await expect(
+      federate({ platform: platform(sink, { count: 0, exp: NOW / 1000 + 100_000 }), config, deps: d }),
+    ).rejects.toBeInstanceOf(AggregateExchangeError);
+    expect(calls).toEqual(['https://revoke.example/v1/auth/token/revoke-self']);
+  });
+});

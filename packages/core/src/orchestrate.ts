@@ -338,9 +338,11 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
   }
 
   if (failures.length > 0) {
+    // A fresh client: the run's may be past its deadline (that may be why it failed), and tokens
+    // already obtained must still be revoked.
     await revokeAll(
       args,
-      http,
+      httpClientFor(deps, { deadlineMs: 30_000 }),
       [...succeeded.values()].flatMap((c) => c.revoke),
       targets,
     );

@@ -6,7 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   ConfigError,
@@ -137,15 +137,5 @@ export async function runRun(
 }
 
 function osSignal(signal: NodeJS.Signals): number | undefined {
-  const table: Partial<Record<NodeJS.Signals, number>> = {
-    SIGHUP: 1,
-    SIGINT: 2,
-    SIGQUIT: 3,
-    SIGKILL: 9,
-    SIGTERM: 15,
-    SIGSEGV: 11,
-    SIGABRT: 6,
-    SIGPIPE: 13,
-  };
-  return table[signal];
+  return constants.signals[signal];
 }
