@@ -115,9 +115,17 @@ async function main(): Promise<number> {
           },
         },
       );
-      console.log(`    $ aws sts get-caller-identity  →  ${who.stdout.trim() || who.stderr.trim()}`);
+      if (who.status !== 0) {
+        console.error(`    aws sts get-caller-identity failed: ${who.stderr.trim()}`);
+        return 1;
+      }
+      console.log(`    $ aws sts get-caller-identity  →  ${who.stdout.trim()}`);
     } else {
-      console.log(dim('    (the aws CLI is not installed here; skipping the AWS call)'));
+      console.log(
+        dim(
+          '    (the aws CLI is not installed here, so the AWS call is skipped; test/e2e proves these credentials with the AWS SDK)',
+        ),
+      );
     }
     const lookup = await fetch(`${job.env['VAULT_ADDR']}/v1/auth/token/lookup-self`, {
       headers: { 'X-Vault-Token': job.env['VAULT_TOKEN'] ?? '' },
