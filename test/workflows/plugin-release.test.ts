@@ -66,3 +66,18 @@ describe('Cloud Build image build', () => {
     expect(build?.args).toContain('--file=packages/cloudbuild-step/Dockerfile');
   });
 });
+
+describe('release gating', () => {
+  it('publishes plugins only when the release job actually published a version', () => {
+    const wf = parse(readFileSync(join(REPO, '.github', 'workflows', 'release.yml'), 'utf8')) as {
+      jobs: Record<string, { needs?: string | string[]; if?: string; outputs?: Record<string, string> }>;
+    };
+    expect(wf.jobs['release']?.outputs?.['published']).toContain('steps.changesets.outputs.published');
+    for (const [name, job] of Object.entries(wf.jobs)) {
+      if (name === 'release') continue;
+      const needs = ([] as string[]).concat(job.needs ?? []);
+      if (needs.includes('release'))
+        expect(job.if, name).toContain("needs.release.outputs.published == 'true'");
+    }
+  });
+});

@@ -25,8 +25,10 @@ async function run(): Promise<number> {
     });
     const outcome = await federate({ platform, config, deps });
     if (config.dryRun) {
-      // Dry run is the doctor: claims with each cloud's condition keys, and the server's checks.
+      // Dry run is the doctor: claims with each cloud's condition keys, and the server's checks. A
+      // failed check fails the step, so a self-test catches a broken trust set-up.
       const trust = await import('@federate/trust');
+      let failed = false;
       for (const [audience, identity] of outcome.identities) {
         const report = await trust.doctorReport(identity.token, {
           now: deps.now,
@@ -36,6 +38,13 @@ async function run(): Promise<number> {
         log.info(trust.renderText(report));
         if (env['GITHUB_STEP_SUMMARY'])
           appendFileSync(env['GITHUB_STEP_SUMMARY'], secrets.redact(trust.renderMarkdown(report)));
+        failed ||= (report.checks ?? []).some((c) => !c.ok && !c.skipped);
+      }
+      if (failed) {
+        process.stdout.write(
+          '::error title=Federate::dry run: the token failed a verification check (see the report above)\n',
+        );
+        return 1;
       }
     }
     return 0;

@@ -14,7 +14,7 @@ import {
 import type { PlatformInstance } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import { loadExchanges } from '../exchanges-file.js';
-import { EXIT_OK } from '../exit-codes.js';
+import { EXIT_DOCTOR, EXIT_OK } from '../exit-codes.js';
 import { CLI_PLATFORM_INPUTS, createPlatform } from '../platform.js';
 import type { ParsedArgs } from '../args.js';
 import { httpFor, makeDeps, type Io } from '../runtime.js';
@@ -67,12 +67,16 @@ export async function prepareRun(args: ParsedArgs, io: Io, secrets: SecretRegist
   return { deps, platform, config };
 }
 
-/** printDoctor shows the doctor report for each token a dry run fetched (never the token itself). */
+/**
+ * printDoctor shows the doctor report for each token a dry run fetched (never the token itself) and
+ * tells whether every check passed: a dry run is the doctor, so a failed check fails it too.
+ */
 export async function printDoctor(
   identities: ReadonlyMap<string, Identity>,
   deps: Deps,
   io: Io,
-): Promise<void> {
+): Promise<boolean> {
+  let ok = true;
   const trust = await import('@federate/trust');
   const http = httpFor(deps);
   for (const [audience, identity] of identities) {
@@ -82,13 +86,15 @@ export async function printDoctor(
       expectedAudience: audience,
     });
     io.stderr(`${deps.secrets.redact(trust.renderText(report, { color: false }))}\n`);
+    if ((report.checks ?? []).some((c) => !c.ok && !c.skipped)) ok = false;
   }
+  return ok;
 }
 
 /** runExchange is `federate exchange`. */
 export async function runExchange(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
   const { deps, platform, config } = await prepareRun(args, io, secrets);
   const outcome = await federate({ platform, config, deps });
-  if (config.dryRun) await printDoctor(outcome.identities, deps, io);
+  if (config.dryRun && !(await printDoctor(outcome.identities, deps, io))) return EXIT_DOCTOR;
   return EXIT_OK;
 }
