@@ -10,6 +10,8 @@ import { type Scenario, startScenario } from '@federate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliBundle, findNode } from '../support/bundles.js';
 import { node24, parseFileCommands, runProcess } from '../support/github-runner.js';
+import { trustRequest } from '../../packages/cli/src/commands/trust.js';
+import { knownInputsFor, TRUST_INPUTS } from '../../packages/cli/src/known-inputs.js';
 import { LeakScanner } from '../support/leak-scanner.js';
 
 let world: Scenario;
@@ -380,6 +382,152 @@ describe('federate CLI bundle', () => {
     ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('repo:acme/app:ref:refs/heads/main');
+  });
+
+  it('doctor: shows the values of the claims trust policies test, personal ones only with --show-claims', async () => {
+    const token = await tokenFile('sts.amazonaws.com');
+    const claims = JSON.parse(
+      Buffer.from(readFileSync(token, 'utf8').split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as Record<string, unknown>;
+    const common = ['doctor', '--platform', 'file', '--token-file', token, '--no-verify'];
+    const text = await federate(common);
+    expect(text.status).toBe(0);
+    for (const claim of ['ref', 'job_workflow_ref']) {
+      expect(typeof claims[claim], claim).toBe('string');
+      const row = text.stdout.split('\n').find((l) => new RegExp(`^\\s+PASS\\s+${claim}\\s`).test(l));
+      expect(row, claim).toContain(JSON.stringify(claims[claim]));
+      expect(row, claim).toContain(`assertion.${claim}`);
+    }
+    const json = await federate([...common, '--json']);
+    const keys = JSON.parse(json.stdout).inspection.conditionKeys.aws.keys as Array<{
+      claim: string;
+      value?: unknown;
+    }>;
+    expect(keys.find((k) => k.claim === 'ref')?.value).toBe(claims['ref']);
+    expect(keys.find((k) => k.claim === 'job_workflow_ref')?.value).toBe(claims['job_workflow_ref']);
+    if (typeof claims['actor'] === 'string') {
+      expect(text.stdout).not.toContain(JSON.stringify(claims['actor']));
+      const shown = await federate([...common, '--show-claims=true']);
+      expect(shown.stdout).toContain(JSON.stringify(claims['actor']));
+    }
+  });
+
+  it('trust: --gcp-project-id is the GCP project; --project-id stays the CircleCI project', async () => {
+    const circleProject = '66666666-7777-8888-9999-000000000000';
+    const r = await federate([
+      'trust',
+      '--platform',
+      'circleci',
+      '--target',
+      'gcp',
+      '--org-id',
+      '11111111-2222-3333-4444-555555555555',
+      '--project-id',
+      circleProject,
+      '--project-number',
+      '123456789012',
+      '--gcp-project-id',
+      'my-gcp-project',
+      '--pool-id',
+      'circleci',
+      '--provider-id',
+      'circleci',
+      '--format',
+      'cli',
+    ]);
+    expect(r.status).toBe(0);
+    const projects = [...r.stdout.matchAll(/--project[= ]'?([^'\s]+)/g)].map((m) => m[1]);
+    expect(projects.length).toBeGreaterThan(0);
+    expect(new Set(projects)).toEqual(new Set(['my-gcp-project']));
+    // The CircleCI project is what the provider's condition pins.
+    expect(r.stdout).toContain(circleProject);
+  });
+
+  it('trust: an invalid value exits 2 with a config code naming the option and a hint', async () => {
+    const cases: Array<[string, string[]]> = [
+      [
+        'pool-id',
+        ['--platform', 'github', '--target', 'gcp', '--repository', 'acme/app', '--branch', 'main'].concat([
+          '--project-number',
+          '123',
+          '--pool-id',
+          'ab',
+          '--provider-id',
+          'github',
+        ]),
+      ],
+      [
+        'org-id',
+        ['--platform', 'circleci', '--target', 'aws', '--org-id', 'not-a-uuid'].concat([
+          '--project-id',
+          '66666666-7777-8888-9999-000000000000',
+          '--account-id',
+          '123456789012',
+          '--role-name',
+          'deploy',
+        ]),
+      ],
+      [
+        'gcp-service-account',
+        [
+          '--platform',
+          'cloudbuild',
+          '--target',
+          'gcp',
+          '--service-account',
+          'b@p.iam.gserviceaccount.com',
+        ].concat(['--project-number', '123', '--pool-id', 'pool1', '--provider-id', 'prov1']),
+      ],
+    ];
+    for (const [option, args] of cases) {
+      const r = await federate(['trust', ...args]);
+      expect(r.status, option).toBe(2);
+      expect(r.stderr, option).toContain(`ERR_CONFIG_INVALID: ${option}:`);
+      expect(r.stderr, option).toContain('ERR_TRUST_INVALID_SCOPE');
+      expect(r.stderr, option).toContain(`(fix --${option};`);
+      expect(r.stderr, option).not.toContain('unexpected');
+    }
+  });
+
+  it('doctor, trust and token name an unknown option and exit 2 before doing anything', async () => {
+    const policy = join(dir, 'never-read.json');
+    for (const [cmd, typo] of [
+      ['doctor', 'trust-polcy'],
+      ['trust', 'gcp-projet-id'],
+      ['token', 'audiense'],
+      ['cleanup', 'platfrom'],
+      ['renew', 'incremnt'],
+    ] as const) {
+      const r = await federate([cmd, `--${typo}`, policy]);
+      expect(r.status, cmd).toBe(2);
+      expect(r.stderr, cmd).toContain(`unknown option --${typo} for federate ${cmd}`);
+    }
+  });
+
+  it('trust: the accepted options are exactly what trust reads', () => {
+    const read = new Set<string>();
+    const watch = (o: Record<string, string>) =>
+      new Proxy(o, {
+        get: (t, k) => {
+          if (typeof k === 'string') read.add(k);
+          return Reflect.get(t, k);
+        },
+        has: (t, k) => {
+          if (typeof k === 'string') read.add(k);
+          return k in t;
+        },
+      });
+    for (const platform of ['github', 'gitlab', 'circleci', 'cloudbuild'])
+      for (const target of ['aws', 'gcp', 'azure', 'vault', 'octo-sts'])
+        try {
+          trustRequest(watch({ platform, target }));
+        } catch {
+          // missing required options: what was read is what matters
+        }
+    read.delete('platform');
+    read.delete('format');
+    expect([...read].sort()).toEqual([...TRUST_INPUTS].sort());
+    for (const n of read) expect(knownInputsFor('trust')?.has(n), n).toBe(true);
   });
 
   it('cleanup: removes written files and revokes the recorded Vault token', async () => {

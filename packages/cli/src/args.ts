@@ -25,6 +25,7 @@ export const BOOLEAN_FLAGS = new Set([
   'allow-executables',
   'refresh-token-file',
   'export-refresh-token',
+  'show-claims',
 ]);
 
 /** RESERVED_ENV are FEDERATE_* variables that configure wrappers, not inputs. */

@@ -86,39 +86,52 @@ ${COMMON}`,
   doctor: `Usage: federate doctor [--audience <aud>] [--token-file <PATH>] [--trust-policy <FILE>] [--expect claim=glob …] [--json]
 
 Fetches the platform token (or reads --token-file) and prints, without the token itself: header,
-issuer, subject, audience, lifetime, every claim with the condition-key spelling each cloud uses;
+issuer, subject, audience, issued-at, lifetime, and every claim a trust condition can test with its
+value beside each cloud's spelling of it (AWS condition key, GCP CEL, Vault bound_claims key);
 verifies it like the server will (discovery, JWKS, signature, iss, aud, exp/nbf, skew); and with
 --trust-policy evaluates an AWS role trust policy, a GCP provider's mapping/condition or a Vault
 JWT role against it, explaining the verdict line by line. Exit 5 when a check fails or the verdict is deny.
+Claims that name a person (actor, actor_id, user_email, user_login, email) show their key spelling
+but not their value unless --show-claims is given.
 
 Options:
   --audience <aud>          audience to request (and expect)
   --issuer <url>            expected issuer
   --trust-policy <FILE>     AWS trust policy JSON, GCP provider JSON (attributeMapping/attributeCondition), or Vault role JSON
   --policy-type <aws|gcp|vault>  when the file's kind cannot be guessed
+  --account-id <ID>         the AWS account the role is in: the policy's provider ARN must name it
   --expect <claim=glob>     plain expectations, comma-separated (e.g. sub=repo:acme/*,ref=refs/heads/main)
   --no-verify               skip fetching discovery/JWKS
-  --json                    machine-readable report
+  --show-claims             also show the values of claims that name a person
+  --json                    machine-readable report (claim values beside each cloud's key spelling)
 ${COMMON}
 
 Examples:
-  federate doctor --audience sts.amazonaws.com --trust-policy trust.json
+  federate doctor --audience sts.amazonaws.com --trust-policy trust.json --account-id 123456789012
   federate doctor --platform file --token-file token.jwt --audience vault --expect 'sub=repo:acme/*'`,
   trust: `Usage: federate trust --platform <github|gitlab|circleci|cloudbuild> --target <aws|gcp|azure|vault|octo-sts> [scope options] [--format json|terraform|cli]
 
 Prints the server-side configuration that trusts exactly the named workloads and nothing else.
+An invalid value exits 2 naming the option (ERR_CONFIG_INVALID, with the ERR_TRUST_* reason).
 
-Scope options:
-  github:     --repository owner/repo [--repository-id N] [--branch B | --tag T | --environment E] [--job-workflow-ref R]
+Scope options (--project-id is the GitLab or CircleCI project; the GCP one is --gcp-project-id):
+  github:     --repository owner/repo [--repository-id N] [--branch B | --tag T | --ref refs/…] [--environment E]
+              [--job-workflow-ref R] [--allow-pull-requests]
   gitlab:     --project-path g/p [--project-id N] [--namespace-id N] [--ref R] [--ref-type branch|tag] [--protected-only] [--environment E] [--host H]
-  circleci:   --org-id ID --project-id ID [--vcs-origin O] [--vcs-ref R]
+  circleci:   --org-id UUID --project-id UUID [--vcs-origin O] [--vcs-ref R] [--user-id UUID]
   cloudbuild: --service-account EMAIL [--service-account-id N]
-Target options:
-  aws: --account-id --role-name [--audience]   gcp: --project-number --pool-id --provider-id [--gcp-service-account]
-  azure: --client-id [--name]   vault: [--mount] --role [--policies]   octo-sts: --scope --identity
+Target options (every target also takes --audience):
+  aws:      --account-id --role-name [--partition]
+  gcp:      --project-number --pool-id --provider-id [--gcp-project-id] [--gcp-service-account] (required for cloudbuild)
+  azure:    --client-id | --app-object-id [--name]
+  vault:    [--mount] --role [--policies] [--token-ttl]
+  octo-sts: --scope --identity
 
-Example:
-  federate trust --platform github --target aws --repository acme/app --branch main --account-id 123456789012 --role-name deploy`,
+Examples:
+  federate trust --platform github --target aws --repository acme/app --branch main --account-id 123456789012 --role-name deploy
+  federate trust --platform circleci --target gcp --org-id 11111111-2222-3333-4444-555555555555 \\
+    --project-id 66666666-7777-8888-9999-000000000000 --project-number 123456789012 --gcp-project-id my-project \\
+    --pool-id circleci --provider-id circleci --format cli`,
   token: `Usage: federate token --audience <aud> [--format raw|json|google-executable] [--output-file PATH]
 
 Prints a fresh platform token (or writes it to --output-file, 0600, without a trailing newline).

@@ -1,6 +1,7 @@
 /**
- * known-inputs.ts: the option names `exchange` and `run` accept, so a typo is named as a usage error
- * before anything else happens (before platform detection, before any request).
+ * known-inputs.ts: the option names each command accepts, so a typo is named as a usage error before
+ * anything else happens (before platform detection, before any request). A typo that were silently
+ * accepted could turn `doctor --trust-polcy` into a pass that evaluated nothing.
  */
 import { COMMON_INPUTS, InputReader } from '@federate/core';
 import { TARGETS } from '@federate/targets';
@@ -8,10 +9,13 @@ import { CLI_PLATFORM_INPUTS } from './platform.js';
 
 let cached: ReadonlySet<string> | undefined;
 
+/** CLI_OWN_INPUTS are accepted by every command. */
+const CLI_OWN_INPUTS = ['help', 'json', 'version'] as const;
+
 /** exchangeInputs is every input some target reads, plus the run's and the CLI's own. */
 export function exchangeInputs(): ReadonlySet<string> {
   if (cached) return cached;
-  const names = new Set<string>([...COMMON_INPUTS, ...CLI_PLATFORM_INPUTS, 'help', 'json', 'version']);
+  const names = new Set<string>([...COMMON_INPUTS, ...CLI_PLATFORM_INPUTS, ...CLI_OWN_INPUTS]);
   for (const target of Object.values(TARGETS)) {
     const reader = new InputReader({});
     target.parse(reader, {});
@@ -21,7 +25,91 @@ export function exchangeInputs(): ReadonlySet<string> {
   return names;
 }
 
-/** knownInputsFor returns the accepted names for commands that check them up front. */
+/** DOCTOR_INPUTS are what commands/doctor.ts reads besides the platform's inputs. */
+export const DOCTOR_INPUTS = [
+  'audience',
+  'issuer',
+  'trust-policy',
+  'policy-type',
+  'account-id',
+  'expect',
+  'verify',
+  'show-claims',
+] as const;
+
+/**
+ * TRUST_INPUTS are what commands/trust.ts reads for some platform and target (`format` and
+ * `platform` come with the platform inputs). A test checks this list against what it really reads.
+ */
+export const TRUST_INPUTS = [
+  'target',
+  // scopes
+  'repository',
+  'repository-id',
+  'branch',
+  'tag',
+  'ref',
+  'environment',
+  'job-workflow-ref',
+  'allow-pull-requests',
+  'project-path',
+  'project-id',
+  'namespace-id',
+  'ref-type',
+  'protected-only',
+  'host',
+  'org-id',
+  'vcs-origin',
+  'vcs-ref',
+  'user-id',
+  'service-account',
+  'service-account-id',
+  // targets
+  'account-id',
+  'role-name',
+  'audience',
+  'partition',
+  'project-number',
+  'gcp-project-id',
+  'pool-id',
+  'provider-id',
+  'gcp-service-account',
+  'client-id',
+  'app-object-id',
+  'name',
+  'mount',
+  'role',
+  'policies',
+  'token-ttl',
+  'scope',
+  'identity',
+] as const;
+
+/** PER_COMMAND lists the accepted names of every command other than exchange and run. */
+const PER_COMMAND: Readonly<Record<string, readonly string[]>> = {
+  doctor: DOCTOR_INPUTS,
+  trust: TRUST_INPUTS,
+  token: ['audience'],
+  cleanup: [],
+  renew: ['url', 'namespace', 'increment'],
+};
+
+const perCommandCache = new Map<string, ReadonlySet<string>>();
+
+/** knownInputsFor returns the accepted names of a command, or undefined for an unknown command. */
 export function knownInputsFor(command: string | undefined): ReadonlySet<string> | undefined {
-  return command === 'exchange' || command === 'run' ? exchangeInputs() : undefined;
+  if (command === undefined) return undefined;
+  if (command === 'exchange' || command === 'run') return exchangeInputs();
+  let set = perCommandCache.get(command);
+  if (set) return set;
+  if (command === 'credential-process')
+    // It exchanges at AWS with everything else it is given (see NOT_FORWARDED there).
+    set = new Set([...exchangeInputs(), 'cache-file', 'margin']);
+  else {
+    const own = PER_COMMAND[command];
+    if (!own) return undefined;
+    set = new Set([...own, ...CLI_PLATFORM_INPUTS, ...CLI_OWN_INPUTS]);
+  }
+  perCommandCache.set(command, set);
+  return set;
 }

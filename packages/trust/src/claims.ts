@@ -11,6 +11,13 @@ export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
 export const GOOGLE_ISSUER = 'https://accounts.google.com';
 export const CIRCLECI_ISSUER_PREFIX = 'https://oidc.circleci.com/org/';
 
+/**
+ * PERSONAL_CLAIMS name or identify a person rather than a workload. Doctor shows their condition-key
+ * spelling but their values only when asked (`--show-claims`); every other claim a trust policy can
+ * test is shown with its value, since that is what answers "why was I denied".
+ */
+export const PERSONAL_CLAIMS: readonly string[] = ['actor', 'actor_id', 'user_email', 'user_login', 'email'];
+
 /** audienceList normalises `aud` (string, array or absent) to a list of strings. */
 export function audienceList(aud: unknown): string[] {
   if (typeof aud === 'string') return [aud];

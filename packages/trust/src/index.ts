@@ -1,5 +1,12 @@
 export type { Claims, Clock, Platform } from './claims.js';
-export { audienceList, awsProviderArn, awsProviderKey, awsTestableClaims, detectPlatform } from './claims.js';
+export {
+  audienceList,
+  awsProviderArn,
+  awsProviderKey,
+  awsTestableClaims,
+  detectPlatform,
+  PERSONAL_CLAIMS,
+} from './claims.js';
 export { TrustError, type TrustErrorCode } from './errors.js';
 export { generateTrust } from './generate/index.js';
 export { hclString, shellQuote } from './generate/quote.js';

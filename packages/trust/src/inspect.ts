@@ -2,6 +2,7 @@ import {
   audienceList,
   awsProviderArn,
   awsProviderKey,
+  awsClaimValue,
   awsTestableClaims,
   type Claims,
   type Clock,
@@ -27,13 +28,19 @@ export interface AwsConditionKey {
   key: string;
   /** testable is false when AWS STS does not expose this claim for this issuer. */
   testable: boolean;
+  /** value is what AWS compares the key with (for Google, `aud` is the token's `azp`). */
+  value: unknown;
 }
 
 /** ConditionKeys gives, per cloud, the exact spelling a trust configuration uses for each claim. */
 export interface ConditionKeys {
   aws: { providerKey: string; principal: string; keys: AwsConditionKey[] };
-  gcp: { subjectMapping: string; attributes: Array<{ claim: string; expression: string; mapping: string }> };
-  vault: Array<{ claim: string; boundClaimsKey: string }>;
+  gcp: {
+    subjectMapping: string;
+    attributes: Array<{ claim: string; expression: string; mapping: string; value: unknown }>;
+  };
+  /** vault has one entry per leaf claim; nested claims are JSON pointers, `claim` their dotted path. */
+  vault: Array<{ claim: string; boundClaimsKey: string; value: unknown }>;
   azure: { issuer: string; subject: string | undefined };
 }
 
@@ -73,13 +80,17 @@ export function conditionKeysFor(claims: Claims, platform: Platform = detectPlat
   const testable = awsTestableClaims(iss, platform);
   const names = Object.keys(claims).filter((c) => !['iss', 'iat', 'nbf', 'exp', 'jti'].includes(c));
   const awsClaims = [...new Set([...names, ...(providerKey === 'accounts.google.com' ? ['oaud'] : [])])];
-  const vault: Array<{ claim: string; boundClaimsKey: string }> = [];
+  const vault: ConditionKeys['vault'] = [];
   const walk = (path: string[], value: unknown): void => {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const [k, v] of Object.entries(value)) walk([...path, k], v);
     } else {
       // Vault reads a bound_claims key as a JSON pointer only when it starts with "/".
-      vault.push({ claim: path.join('.'), boundClaimsKey: path.length === 1 ? path[0]! : jsonPointer(path) });
+      vault.push({
+        claim: path.join('.'),
+        boundClaimsKey: path.length === 1 ? path[0]! : jsonPointer(path),
+        value,
+      });
     }
   };
   for (const name of names) walk([name], claims[name]);
@@ -91,6 +102,7 @@ export function conditionKeysFor(claims: Claims, platform: Platform = detectPlat
         claim,
         key: `${providerKey}:${claim}`,
         testable: testable.includes(claim),
+        value: awsClaimValue(claims, claim, iss),
       })),
     },
     gcp: {
@@ -99,6 +111,7 @@ export function conditionKeysFor(claims: Claims, platform: Platform = detectPlat
         claim,
         expression: celAccessor(claim),
         mapping: `attribute.${gcpAttributeName(claim)}=${celAccessor(claim)}`,
+        value: claims[claim],
       })),
     },
     vault,

@@ -1,4 +1,5 @@
-import type { TokenInspection } from './inspect.js';
+import { PERSONAL_CLAIMS } from './claims.js';
+import type { TimeClaim, TokenInspection } from './inspect.js';
 import type { AwsEvaluation } from './policy/aws.js';
 import type { ExpectationResult } from './policy/expect.js';
 import type { GcpEvaluation } from './policy/gcp-cel.js';
@@ -18,7 +19,10 @@ export interface DoctorReport {
 /** RenderOptions control text output; colour is off unless asked for. */
 export interface RenderOptions {
   color?: boolean;
-  /** showClaims adds the full claim set (off by default: claims can name people). */
+  /**
+   * showClaims adds the values of PERSONAL_CLAIMS (actor, user_email, …), which can name people. Every
+   * other claim is always shown with its value: those are what trust policies test.
+   */
   showClaims?: boolean;
 }
 
@@ -47,6 +51,50 @@ function clean(s: string): string {
   );
 }
 
+const HIDDEN = '(hidden: --show-claims shows it)';
+// Registered time and id claims are checked by the server itself; no trust condition tests them.
+const NOT_CONDITIONS = new Set(['iss', 'iat', 'nbf', 'exp', 'jti']);
+
+function relative(t: TimeClaim): string {
+  const s = t.secondsFromNow;
+  return `${t.iso} (${s > 0 ? `in ${s} s` : s < 0 ? `${-s} s ago` : 'now'})`;
+}
+
+function valueText(claim: string, value: unknown, o: RenderOptions): string {
+  if (!o.showClaims && PERSONAL_CLAIMS.includes(claim)) return HIDDEN;
+  return value === undefined ? '(absent)' : JSON.stringify(value);
+}
+
+/** claimRows shows each claim a trust condition can test: its value beside every cloud's spelling of it. */
+function claimRows(i: TokenInspection, o: RenderOptions): Row[] {
+  const keys = i.conditionKeys;
+  const names = [
+    ...new Set([
+      ...Object.keys(i.claims).filter((c) => !NOT_CONDITIONS.has(c)),
+      ...keys.aws.keys.map((k) => k.claim),
+    ]),
+  ];
+  return names.map((claim) => {
+    const value = i.claims[claim];
+    const aws = keys.aws.keys.find((k) => k.claim === claim);
+    const parts: string[] = [];
+    if (aws?.testable) {
+      // Google's `aud` key compares `azp`, and `oaud` the token's `aud`: show what AWS sees.
+      const differs = JSON.stringify(aws.value) !== JSON.stringify(value);
+      parts.push(`aws ${aws.key}${differs ? ` = ${valueText(claim, aws.value, o)}` : ''}`);
+    } else parts.push('aws (not a condition key for this issuer)');
+    const gcp = keys.gcp.attributes.find((a) => a.claim === claim);
+    if (gcp) parts.push(`gcp ${claim === 'sub' ? `google.subject=${gcp.expression}` : gcp.expression}`);
+    const vault = keys.vault.filter((v) => v.claim === claim || v.claim.startsWith(`${claim}.`));
+    if (vault.length) parts.push(`vault ${vault.map((v) => v.boundClaimsKey).join(', ')}`);
+    return {
+      status: 'pass' as const,
+      name: claim,
+      detail: `${value === undefined && aws ? '(not in the token)' : valueText(claim, value, o)}  ·  ${parts.join('  ·  ')}`,
+    };
+  });
+}
+
 function sections(r: DoctorReport, o: RenderOptions): Section[] {
   const out: Section[] = [];
   const i = r.inspection;
@@ -62,6 +110,13 @@ function sections(r: DoctorReport, o: RenderOptions): Section[] {
         detail: `alg ${i.header.alg ?? '?'}, kid ${i.header.kid ?? '(none)'}, typ ${i.header.typ ?? '(none)'}`,
       },
     ];
+    if (i.issuedAt) rows.push({ status: 'pass', name: 'issued', detail: relative(i.issuedAt) });
+    if (i.notBefore)
+      rows.push({
+        status: i.notBefore.secondsFromNow > 0 ? 'fail' : 'pass',
+        name: 'not before',
+        detail: relative(i.notBefore),
+      });
     if (i.expiresAt) {
       const left = i.lifetimeRemainingSec ?? 0;
       rows.push({
@@ -71,13 +126,12 @@ function sections(r: DoctorReport, o: RenderOptions): Section[] {
       });
     }
     rows.push({ status: 'pass', name: 'aws principal', detail: i.conditionKeys.aws.principal });
-    for (const k of i.conditionKeys.aws.keys) {
-      if (k.testable) rows.push({ status: 'pass', name: 'aws key', detail: k.key });
-    }
-    if (o.showClaims)
-      for (const [k, v] of Object.entries(i.claims))
-        rows.push({ status: 'pass', name: `claim ${k}`, detail: JSON.stringify(v) });
+    rows.push({ status: 'pass', name: 'gcp subject', detail: i.conditionKeys.gcp.subjectMapping });
     out.push({ title: 'Token', rows });
+    out.push({
+      title: 'Claims (value · AWS condition key · GCP CEL · Vault bound_claims key)',
+      rows: claimRows(i, o),
+    });
   }
   if (r.checks) {
     const ok = r.checks.every((c) => c.ok || c.skipped);
@@ -145,12 +199,33 @@ export function renderText(report: DoctorReport, options: RenderOptions = {}): s
   return lines.join('\n');
 }
 
-/** renderJson renders a doctor report as stable JSON (claims included only with `showClaims`). */
+/**
+ * renderJson renders a doctor report as stable JSON: every claim's value beside its condition keys,
+ * except PERSONAL_CLAIMS' values (listed in `hiddenClaims`) unless `showClaims`.
+ */
 export function renderJson(report: DoctorReport, options: RenderOptions = {}): string {
-  const copy: DoctorReport = { ...report };
-  if (copy.inspection && !options.showClaims) {
-    const { claims: _claims, ...rest } = copy.inspection;
-    copy.inspection = rest as TokenInspection;
+  const copy: Record<string, unknown> = { ...report };
+  const i = report.inspection;
+  if (i && !options.showClaims) {
+    const hidden = PERSONAL_CLAIMS.filter((c) => c in i.claims);
+    const keep = (claim: string) => !PERSONAL_CLAIMS.includes(claim.split('.')[0] ?? claim);
+    const strip = <T extends { claim: string; value: unknown }>(e: T): T | Omit<T, 'value'> => {
+      if (keep(e.claim)) return e;
+      const { value: _value, ...rest } = e;
+      return rest;
+    };
+    const k = i.conditionKeys;
+    copy['inspection'] = {
+      ...i,
+      claims: Object.fromEntries(Object.entries(i.claims).filter(([c]) => keep(c))),
+      conditionKeys: {
+        ...k,
+        aws: { ...k.aws, keys: k.aws.keys.map(strip) },
+        gcp: { ...k.gcp, attributes: k.gcp.attributes.map(strip) },
+        vault: k.vault.map(strip),
+      },
+      ...(hidden.length ? { hiddenClaims: hidden } : {}),
+    };
   }
   return `${JSON.stringify(copy, null, 2)}\n`;
 }

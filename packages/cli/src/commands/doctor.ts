@@ -4,7 +4,7 @@
  * like the server will, and evaluates a trust policy offline, line by line.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, SecretRegistry } from '@federate/core';
+import { ConfigError, FederateError, InputReader, SecretRegistry } from '@federate/core';
 import {
   checkExpectations,
   checkToken,
@@ -16,6 +16,7 @@ import {
   parseExpectations,
   renderJson,
   renderText,
+  TrustError,
 } from '@federate/trust';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_DOCTOR, EXIT_OK } from '../exit-codes.js';
@@ -69,9 +70,44 @@ function readPolicy(path: string, kindInput: string | undefined): { kind: Policy
   return { kind, doc };
 }
 
+/**
+ * asConfig runs one step whose TrustError is the user's input at fault (a policy that does not parse,
+ * an expectation without `=`) and reports it against that option, so the CLI exits 2 with a hint.
+ */
+function asConfig<T>(input: string, hint: string, step: () => T): T {
+  try {
+    return step();
+  } catch (error) {
+    if (!(error instanceof TrustError)) throw error;
+    throw new ConfigError(
+      [{ code: 'ERR_CONFIG_INVALID', input, message: `${error.message} [${error.code}]`, hint }],
+      { cause: error },
+    );
+  }
+}
+
 /** runDoctor is `federate doctor`. */
 export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
   const inputs = args.inputs;
+  const reader = new InputReader(inputs);
+  const showClaims = reader.boolean('show-claims', false);
+  const json = reader.boolean('json', false);
+  if (reader.issues.length) throw new ConfigError(reader.issues);
+  const expectText = inputs['expect'];
+  // Parsed before any token is fetched: a malformed expectation is a usage error, not a verdict.
+  const expectations = expectText
+    ? asConfig(
+        'expect',
+        "write each as claim=glob, comma-separated: 'sub=repo:acme/*,ref=refs/heads/main'",
+        () =>
+          parseExpectations(
+            expectText
+              .split(/[,\n]/)
+              .map((s) => s.trim())
+              .filter(Boolean),
+          ),
+      )
+    : undefined;
   const deps = makeDeps(io, secrets, 'cli', inputs['platform'] ?? 'auto');
   const policy = inputs['trust-policy']
     ? readPolicy(inputs['trust-policy'], inputs['policy-type'])
@@ -80,7 +116,16 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
   const platform = createPlatform(io, deps, secrets, inputs);
   const token = secrets.add(await platform.tokenSource.idToken(audience || (platform.defaultAudience ?? '')));
   const now = () => deps.now();
-  const report: DoctorReport = { inspection: inspectToken(token, { now }) };
+  let report: DoctorReport;
+  try {
+    report = { inspection: inspectToken(token, { now }) };
+  } catch (error) {
+    if (!(error instanceof TrustError)) throw error;
+    throw new FederateError('ERR_TOKEN_MALFORMED', `the platform token cannot be read: ${error.message}`, {
+      cause: error,
+      hint: 'with --token-file, the file must hold one compact JWT (header.payload.signature) and nothing else',
+    });
+  }
   const claims = report.inspection?.claims ?? {};
   if (inputs['verify'] !== 'false') {
     const fetchWithTimeout = ((url: string, init?: RequestInit) =>
@@ -92,32 +137,33 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
       ...(inputs['issuer'] ? { expectedIssuer: inputs['issuer'] } : {}),
     });
   }
+  const policyHint = `check the ${policy?.kind ?? ''} policy file; --policy-type says which kind it is`;
   if (policy?.kind === 'aws')
-    report.aws = evaluateAwsTrustPolicy(
-      policy.doc,
-      claims,
-      inputs['account-id'] ? { accountId: inputs['account-id'] } : {},
+    report.aws = asConfig('trust-policy', policyHint, () =>
+      evaluateAwsTrustPolicy(
+        policy.doc,
+        claims,
+        inputs['account-id'] ? { accountId: inputs['account-id'] } : {},
+      ),
     );
   if (policy?.kind === 'gcp')
-    report.gcp = evaluateGcpProvider(policy.doc as Parameters<typeof evaluateGcpProvider>[0], claims);
+    report.gcp = asConfig('trust-policy', policyHint, () =>
+      evaluateGcpProvider(policy.doc as Parameters<typeof evaluateGcpProvider>[0], claims),
+    );
   if (policy?.kind === 'vault')
-    report.vault = evaluateVaultRole(policy.doc as Parameters<typeof evaluateVaultRole>[0], claims);
-  if (inputs['expect'])
-    report.expectations = checkExpectations(
-      claims,
-      parseExpectations(
-        inputs['expect']
-          .split(/[,\n]/)
-          .map((s) => s.trim())
-          .filter(Boolean),
-      ),
+    report.vault = asConfig('trust-policy', policyHint, () =>
+      evaluateVaultRole(policy.doc as Parameters<typeof evaluateVaultRole>[0], claims),
+    );
+  if (expectations)
+    report.expectations = asConfig('expect', 'each pattern is a glob over the claim value', () =>
+      checkExpectations(claims, expectations),
     );
 
   const color = !io.env['NO_COLOR'] && process.stdout.isTTY === true;
   // The report never contains the token; redact anyway in case a claim echoes a secret.
   io.stdout(
     secrets.redact(
-      inputs['json'] === 'true' ? `${renderJson(report)}\n` : `${renderText(report, { color })}\n`,
+      json ? `${renderJson(report, { showClaims })}\n` : `${renderText(report, { color, showClaims })}\n`,
     ),
   );
   const failed =

@@ -2,8 +2,8 @@
  * trust.ts: `federate trust`: print the least-privilege server-side configuration that trusts
  * exactly the named workload (raw JSON, Terraform, or CLI commands).
  */
-import { InputReader, SecretRegistry, throwIfIssues } from '@federate/core';
-import { generateTrust } from '@federate/trust';
+import { ConfigError, InputReader, SecretRegistry, throwIfIssues } from '@federate/core';
+import { generateTrust, TrustError } from '@federate/trust';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { Io } from '../runtime.js';
@@ -76,7 +76,8 @@ export function trustRequest(inputs: Readonly<Record<string, string>>): Request 
           pattern: /^\d+$/,
           patternText: 'the numeric project number',
         }),
-        projectId: opt('project-id'),
+        // The GCP project id is its own option: --project-id is the GitLab/CircleCI scope's project.
+        projectId: opt('gcp-project-id'),
         poolId: r.required('pool-id'),
         providerId: r.required('provider-id'),
         serviceAccount: opt('gcp-service-account'),
@@ -114,9 +115,50 @@ export function trustRequest(inputs: Readonly<Record<string, string>>): Request 
   return { platform, scope, target, format, ...params } as Request;
 }
 
+// Request fields whose option name is not simply the field in kebab-case.
+const OPTION_FOR: Readonly<Record<string, string>> = {
+  'scope.serviceAccountEmail': 'service-account',
+  'scope.serviceAccountUniqueId': 'service-account-id',
+  'gcp.projectId': 'gcp-project-id',
+  'gcp.serviceAccount': 'gcp-service-account',
+  'octoSts.scope': 'scope',
+  'octoSts.identity': 'identity',
+};
+
+/** optionForField names the command-line option behind a request field (`gcp.poolId` → `pool-id`). */
+export function optionForField(field: string): string {
+  return OPTION_FOR[field] ?? (field.split('.')[1] ?? field).replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/**
+ * trustConfigError turns the generator's TrustError into the CLI's configuration error: the option it
+ * names (not the request field), the trust code for reference, and a hint; the CLI then exits 2.
+ */
+export function trustConfigError(error: TrustError): ConfigError {
+  const field = /\b(?:scope|aws|gcp|azure|vault|octoSts)\.[A-Za-z]+/.exec(error.message)?.[0];
+  const input = field ? optionForField(field) : 'trust';
+  let message = error.message;
+  if (field && message.startsWith(`${field} `)) message = message.slice(field.length + 1);
+  else if (field) message = message.replace(field, `--${input}`);
+  const hint =
+    error.code === 'ERR_TRUST_UNSUPPORTED'
+      ? 'use --format json or terraform instead'
+      : `fix --${input}; 'federate trust --help' lists each platform's and target's options`;
+  return new ConfigError(
+    [{ code: 'ERR_CONFIG_INVALID', input, message: `${message} [${error.code}]`, hint }],
+    { cause: error },
+  );
+}
+
 /** runTrust is `federate trust`. */
 export async function runTrust(args: ParsedArgs, io: Io, _secrets = new SecretRegistry()): Promise<number> {
-  const result = generateTrust(trustRequest(args.flags));
+  let result: ReturnType<typeof generateTrust>;
+  try {
+    result = generateTrust(trustRequest(args.flags));
+  } catch (error) {
+    if (error instanceof TrustError) throw trustConfigError(error);
+    throw error;
+  }
   io.stdout(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
   for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
   return EXIT_OK;
