@@ -1,5 +1,6 @@
 /**
- * examples.test.ts: every fenced code block in README.md and docs/** is checked, so the docs cannot
+ * examples.test.ts: every fenced code block in README.md, docs/** and the READMEs users copy from
+ * (the GitLab component's, the Cloud Build step's) is checked, so the docs cannot
  * rot. YAML is parsed and validated against the schema its shape names (GitHub workflow, GitLab CI,
  * CircleCI config, Cloud Build, an `exchanges` list, an octo-sts trust policy); every `federate …`
  * command line (in shell blocks and in YAML `run:`/`script:` lines) is parsed with the CLI's own
@@ -22,8 +23,11 @@ interface Block {
   text: string;
 }
 
+/** PACKAGE_READMES are READMEs outside docs/ that users copy examples from. */
+const PACKAGE_READMES = ['gitlab-templates/README.md', 'packages/cloudbuild-step/README.md'];
+
 function markdownFiles(): string[] {
-  const out = [join(REPO, 'README.md')];
+  const out = [join(REPO, 'README.md'), ...PACKAGE_READMES.map((p) => join(REPO, p))];
   const walk = (dir: string) => {
     for (const name of readdirSync(dir).sort()) {
       const p = join(dir, name);
@@ -305,6 +309,7 @@ describe('documentation examples', () => {
       expect(files, p).toContain(`docs/platforms/${p}.md`);
     for (const t of ['aws', 'gcp', 'azure', 'vault', 'oauth', 'octo-sts', 'okta-pa'])
       expect(files, t).toContain(`docs/targets/${t}.md`);
+    for (const p of PACKAGE_READMES) expect(files, p).toContain(p);
     const codes = [...read('packages/core/src/errors.ts').matchAll(/\| '(ERR_[A-Z_]+)'/g)].map((m) => m[1]);
     expect(codes.length).toBeGreaterThan(30);
     const headings = new Set(

@@ -67,6 +67,16 @@ function interpolations(value: Json, path: string[] = []): Array<{ input: string
   return [];
 }
 
+/** projectIncludeInputs is the inputs the component project's own .gitlab-ci.yml gives `template`. */
+function projectIncludeInputs(template: string): Record<string, string> {
+  const body = parseAllDocuments(readFileSync(join(COMPONENT_DIR, '.gitlab-ci.yml'), 'utf8'))[0]?.toJS() as {
+    include?: Array<{ component?: string; inputs?: Record<string, string> }>;
+  };
+  const include = (body.include ?? []).find((i) => i.component?.includes(`/${template}@`));
+  expect(include, `.gitlab-ci.yml includes ${template}`).toBeDefined();
+  return include?.inputs ?? {};
+}
+
 describe('GitLab CI/CD component', () => {
   it.each(TEMPLATES)('%s: header and body validate against the GitLab CI schema subset', (name) => {
     const { header, body } = templateDocs(name);
@@ -114,6 +124,48 @@ describe('GitLab CI/CD component', () => {
     expect(release).toBeDefined();
     expect(JSON.stringify(release?.['rules'])).toContain('CI_COMMIT_TAG');
     expect(existsSync(join(COMPONENT_DIR, 'README.md'))).toBe(true);
+  });
+
+  it('its own .gitlab-ci.yml includes exchange with a complete target, so its dry run can pass', () => {
+    const { header } = templateDocs('exchange');
+    const specInputs = (header['spec'] as { inputs: Record<string, { options?: string[] }> }).inputs;
+    const inputs = projectIncludeInputs('exchange');
+    expect(inputs['dry_run']).toBe('true');
+    // An empty target is ERR_CONFIG_REQUIRED (exit 2): the project's own pipeline would always fail.
+    expect(inputs['target']).toBeTruthy();
+    expect(specInputs['target']?.options).toContain(inputs['target']);
+    for (const name of Object.keys(inputs)) expect(Object.keys(specInputs)).toContain(name);
+  });
+
+  it('no image in the component project, its templates or its README is :latest or untagged', () => {
+    const images: string[] = [];
+    const collect = (value: Json, key = ''): void => {
+      if (key === 'image') {
+        if (typeof value === 'string') images.push(value);
+        else if (value && typeof value === 'object' && !Array.isArray(value))
+          images.push(String(value['name']));
+        return;
+      }
+      if (Array.isArray(value)) for (const v of value) collect(v);
+      else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) collect(v, k);
+    };
+    collect(
+      parseAllDocuments(readFileSync(join(COMPONENT_DIR, '.gitlab-ci.yml'), 'utf8'))[0]?.toJS() as Json,
+    );
+    for (const name of TEMPLATES) collect(templateDocs(name).body as Json);
+    const readme = readFileSync(join(COMPONENT_DIR, 'README.md'), 'utf8');
+    for (const m of readme.matchAll(/```ya?ml\n([\s\S]*?)```/g))
+      for (const d of parseAllDocuments(m[1] as string)) collect(d.toJS() as Json);
+    // The release job's glab image and the jobs' Node images are all seen.
+    expect(images.some((i) => i.startsWith('registry.gitlab.com/gitlab-org/cli'))).toBe(true);
+    expect(images.some((i) => i.startsWith('node:'))).toBe(true);
+    for (const image of images) {
+      // A tag is the part after the last `:` that follows the last `/` (a registry port is not a tag).
+      const digest = image.includes('@sha256:');
+      const tag = /:([^/:@]+)$/.exec(image.split('@')[0] as string)?.[1];
+      expect(digest || tag !== undefined, `${image} has no tag`).toBe(true);
+      expect(tag, image).not.toBe('latest');
+    }
   });
 
   it('pins the CLI to the component release', () => {
@@ -211,14 +263,17 @@ describe('GitLab CI/CD component', () => {
     /**
      * runPipeline writes a project that includes the component with `inputs`, and runs `job`
      * (extending .federate-exchange, `script` lines given) with gitlab-ci-local's shell executor.
+     * With `project`, the repository is the component project itself: its own .gitlab-ci.yml, and
+     * the named job of it runs (shell executor forced, as its jobs name Docker images).
      */
     async function runPipeline(
       scanner: LeakScanner,
       opts: {
-        inputs: Record<string, string>;
+        inputs?: Record<string, string>;
         audience: string;
-        script: string[];
+        script?: string[];
         variables?: Record<string, string>;
+        project?: { job: string };
       },
     ): Promise<Pipeline> {
       const ws = workspace('gl');
@@ -227,13 +282,20 @@ describe('GitLab CI/CD component', () => {
       cpSync(join(COMPONENT_DIR, 'templates'), join(repo, 'templates'), { recursive: true });
       cpSync(join(COMPONENT_DIR, 'README.md'), join(repo, 'README.md'));
       const clients = writeClients(ws.root);
-      const config = {
-        include: [
-          { component: '$CI_SERVER_FQDN/$CI_PROJECT_PATH/exchange@$CI_COMMIT_SHA', inputs: opts.inputs },
-        ],
-        job: { extends: '.federate-exchange', script: opts.script },
-      };
-      writeFileSync(join(repo, '.gitlab-ci.yml'), stringify(config));
+      if (opts.project) {
+        cpSync(join(COMPONENT_DIR, '.gitlab-ci.yml'), join(repo, '.gitlab-ci.yml'));
+      } else {
+        const config = {
+          include: [
+            {
+              component: '$CI_SERVER_FQDN/$CI_PROJECT_PATH/exchange@$CI_COMMIT_SHA',
+              inputs: opts.inputs ?? {},
+            },
+          ],
+          job: { extends: '.federate-exchange', script: opts.script ?? [] },
+        };
+        writeFileSync(join(repo, '.gitlab-ci.yml'), stringify(config));
+      }
 
       // gitlab-ci-local mirrors tracked files with rsync for Docker jobs; shell jobs run in place.
       const bin = ws.path('bin');
@@ -278,7 +340,14 @@ describe('GitLab CI/CD component', () => {
       const result = await run(
         process.execPath,
         // Paths relative to the repository: gitlab-ci-local refuses an absolute --cwd.
-        [GITLAB_CI_LOCAL, '--variables-file', '../variables.yml', '--home', home, 'job'],
+        [
+          GITLAB_CI_LOCAL,
+          '--variables-file',
+          '../variables.yml',
+          '--home',
+          home,
+          ...(opts.project ? ['--force-shell-executor', opts.project.job] : ['job']),
+        ],
         { env, cwd: repo, scanner, timeoutMs: 120_000 },
       );
       return { ws, repo, variablesFile, result };
@@ -378,8 +447,8 @@ describe('GitLab CI/CD component', () => {
           inputs: {
             target: 'vault',
             audience: 'vault',
-            vault_url: '$VAULT_URL_FOR_TEST',
-            vault_role: 'gitlab-ci',
+            url: '$VAULT_URL_FOR_TEST',
+            role: 'gitlab-ci',
             secrets: 'secret/data/ci/db password | DB_PASSWORD',
           },
           audience: 'vault',
@@ -429,6 +498,32 @@ describe('GitLab CI/CD component', () => {
           expect(gcp.count('/v1/projects/-/serviceAccounts') - before).toBe(2);
           // after_script's cleanup removed the credentials file and the token file with it.
           expect(listFiles(`${p.repo}.tmp`)).toEqual([]);
+          scanPipeline(p, scanner);
+        } finally {
+          p.ws.dispose();
+        }
+      },
+    );
+
+    it.skipIf(Boolean(missing))(
+      "the component project's own exchange-dry-run job succeeds and prints the doctor report",
+      async () => {
+        const scanner = new LeakScanner();
+        const inputs = projectIncludeInputs('exchange');
+        const tokensBefore = vault.allTokens().length;
+        const p = await runPipeline(scanner, {
+          // GitLab mints the ID token for the include's audience (the default is $CI_SERVER_URL).
+          audience: inputs['audience'] ?? 'https://gitlab.example.com',
+          project: { job: 'exchange-dry-run' },
+        });
+        try {
+          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+          const log = p.result.stdout + p.result.stderr;
+          expect(log).toContain('Verification:');
+          expect(log).toContain('exchange ran in dry-run mode');
+          expect(p.result.stdout).toContain(`project_path:${PROJECT_PATH}`);
+          // A dry run logs in nowhere.
+          expect(vault.allTokens().length).toBe(tokensBefore);
           scanPipeline(p, scanner);
         } finally {
           p.ws.dispose();

@@ -54,7 +54,10 @@ const SECRETS: Record<string, { reason: string; orb: string; gitlab: string }> =
   },
 };
 
-/** ALIASES are the vault parameters' first names, kept so existing configurations still work. */
+/**
+ * ALIASES are the orb's vault parameters' first names, kept so existing configurations still work.
+ * The GitLab component was never released under them, so it has none (see the test below).
+ */
 const ALIASES: Record<string, string> = {
   vault_url: 'url',
   vault_role: 'role',
@@ -144,6 +147,8 @@ describe('wrapper coverage: every target option in the orb and the GitLab compon
     };
     expect(Object.keys(orbParams).filter((p) => dead(p, ORB_RENAMED))).toEqual([]);
     expect(Object.keys(component.inputs).filter((p) => dead(p, {}))).toEqual([]);
+    // One name per option: two inputs feeding one variable would silently concatenate.
+    for (const alias of Object.keys(ALIASES)) expect(component.inputs[alias], alias).toBeUndefined();
   });
 
   describe('each parameter reaches the CLI as its FEDERATE_* variable', () => {
@@ -311,7 +316,6 @@ describe('wrapper coverage: every target option in the orb and the GitLab compon
         FEDERATE_CLIENT_SECRET: clientSecret,
       };
       for (const name of Object.keys(component.inputs)) {
-        if (name in ALIASES) continue;
         given[name] = componentValue(name);
         expected[variableOf(name)] = given[name] as string;
       }
@@ -328,12 +332,16 @@ describe('wrapper coverage: every target option in the orb and the GitLab compon
       expect(Object.keys(got).sort()).toEqual(Object.keys(expected).sort());
     });
 
-    it('component: the vault_* first names arrive as FEDERATE_URL & co.', async () => {
-      const given = Object.fromEntries(Object.keys(ALIASES).map((a) => [a, `v-${a}`]));
-      const { res, seen } = await runComponent(given, {});
-      expect(res.code, res.stderr).toBe(0);
-      for (const [alias, name] of Object.entries(ALIASES))
-        expect(seen?.env[variableOf(name)]).toBe(`v-${alias}`);
+    it('component: each FEDERATE_* variable is set from exactly one input, never a concatenation', () => {
+      const sources = new Map<string, string[]>();
+      for (const [variable, value] of Object.entries(componentJob?.variables ?? {})) {
+        const used = [...String(value).matchAll(/\$\[\[\s*inputs\.([a-z0-9_]+)\s*\]\]/g)].map((m) => m[1]);
+        if (used.length) sources.set(variable, used as string[]);
+      }
+      expect(sources.size).toBeGreaterThan(0);
+      expect([...sources].filter(([, used]) => used.length !== 1).map(([v]) => v)).toEqual([]);
+      for (const name of ['url', 'role', 'path', 'namespace'])
+        expect(sources.get(variableOf(name)), name).toEqual([name]);
     });
   });
 });

@@ -219,7 +219,9 @@ describe('parity: the same exchange through the action, the orb, the component, 
       };
       // The component's `audience` input defaults to $CI_SERVER_URL (GitLab's AWS guide), not to the
       // target's default, and GitLab mints id_tokens for exactly that audience: set it explicitly.
-      const given = { audience, ...orbParams(inputs) };
+      // The component's inputs are the CLI's option names in snake_case (no vault_* aliases).
+      const snake = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k.replace(/-/g, '_'), v]));
+      const given = { audience, ...snake };
       const env: Record<string, string> = {
         ...baseEnv(w.root),
         GITLAB_CI: 'true',
