@@ -157,3 +157,17 @@ describe("render: claim values beside each cloud's spelling", () => {
     expect(text).not.toContain('builder@');
   });
 });
+
+describe('renderText: Entra and Okta PA spellings', () => {
+  it('shows what an Entra federated credential and an Okta PA workload connection must match', () => {
+    const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://token.actions.githubusercontent.com', sub: 'repo:acme/app:ref:refs/heads/main', aud: 'okta-aud', iat: 1, exp: 4_000_000_000 })}.c2ln`;
+    const text = renderText({ inspection: inspectToken(jwt, { now: () => 2_000 }) });
+    expect(text).toMatch(
+      /entra credential\s+issuer https:\/\/token\.actions\.githubusercontent\.com, subject repo:acme\/app:ref:refs\/heads\/main/,
+    );
+    expect(text).toMatch(
+      /okta-pa connection\s+issuer https:\/\/token\.actions\.githubusercontent\.com; require aud = okta-aud/,
+    );
+  });
+});

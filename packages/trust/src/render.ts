@@ -127,6 +127,18 @@ function sections(r: DoctorReport, o: RenderOptions): Section[] {
     }
     rows.push({ status: 'pass', name: 'aws principal', detail: i.conditionKeys.aws.principal });
     rows.push({ status: 'pass', name: 'gcp subject', detail: i.conditionKeys.gcp.subjectMapping });
+    // Entra federated credentials and Okta PA workload connections match issuer and subject (and,
+    // for OPA, any required claim with Equals / Starts with / Exists): show what to enter.
+    rows.push({
+      status: 'pass',
+      name: 'entra credential',
+      detail: `issuer ${i.conditionKeys.azure.issuer || '(none)'}, subject ${i.conditionKeys.azure.subject ?? '(none)'}, audience api://AzureADTokenExchange`,
+    });
+    rows.push({
+      status: 'pass',
+      name: 'okta-pa connection',
+      detail: `issuer ${i.issuer ?? '(none)'}; require aud = ${i.audience.join(', ') || '(none)'} and sub = ${i.subject ?? '(none)'} (Equals), or claims below (Equals / Starts with / Exists)`,
+    });
     out.push({ title: 'Token', rows });
     out.push({
       title: 'Claims (value · AWS condition key · GCP CEL · Vault bound_claims key)',
