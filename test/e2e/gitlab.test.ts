@@ -378,6 +378,9 @@ describe('GitLab CI/CD component', () => {
         });
         try {
           expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+          // gitlab-ci-local validates the expanded pipeline (our component included) against
+          // GitLab's own published ci.json schema, which it bundles, before running anything.
+          expect(p.result.stdout + p.result.stderr).toMatch(/json schema validated/);
           const session = sts.sessions[before];
           expect(session?.roleArn).toBe(roleArn);
           scanner.secret(session?.secretAccessKey ?? '', 'AWS secret key');
