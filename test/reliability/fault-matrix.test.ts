@@ -7,7 +7,6 @@
  */
 import {
   AggregateExchangeError,
-  createFetch,
   type ErrorCode,
   ExchangeError,
   FederateError,
@@ -18,7 +17,9 @@ import {
   type RunOutcome,
   type Target,
   throwIfIssues,
+  type Transport,
 } from '@federate/core';
+import { transportFor } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import {
   type Fault,
@@ -278,7 +279,7 @@ interface RunOptions {
   mint?: (audience: string) => Promise<string>;
   audience?: string;
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  transport?: Transport;
 }
 
 async function run(fx: Fixture, opts: RunOptions = {}): Promise<RunResult> {
@@ -293,7 +294,7 @@ async function run(fx: Fixture, opts: RunOptions = {}): Promise<RunResult> {
   const platform = platformFor(sink, async (audience) =>
     scanner.secret(await mint(audience), 'platform token'),
   );
-  const deps = fastDeps(lines, opts.fetch ? { fetch: opts.fetch } : {});
+  const deps = fastDeps(lines, opts.transport ? { transport: opts.transport } : {});
   const before = fx.server.count(fx.path);
   let outcome: RunOutcome | undefined;
   let error: FederateError | undefined;
@@ -510,7 +511,8 @@ describe.each(NAMES)('%s under faults', (name) => {
       // undici's EnvHttpProxyAgent has no implicit loopback bypass; NO_PROXY is set empty on purpose.
       const env = { HTTP_PROXY: proxy.url, HTTPS_PROXY: proxy.url, NO_PROXY: '' };
       const seenBefore = proxy.seen.length;
-      expectOk(await run(f, { fetch: createFetch(env, globalThis.fetch) }), 1);
+      // The product's own transport choice: npm undici's EnvHttpProxyAgent when a proxy is set.
+      expectOk(await run(f, { transport: transportFor(env) }), 1);
       const host = new URL(f.server.url).host;
       // undici's ProxyAgent tunnels plain-http destinations with CONNECT too; either form proves the path.
       const carried = proxy.seen.slice(seenBefore);

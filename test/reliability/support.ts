@@ -9,11 +9,13 @@ import {
   type CredentialFile,
   type Deps,
   type ExportedVariable,
+  fetchTransport,
   type Platform,
   type RunSummary,
   renderSummaryText,
   SecretRegistry,
   type Sink,
+  type Transport,
 } from '@federate/core';
 import { type Clock, skewedClock } from '@federate/testkit';
 
@@ -77,7 +79,7 @@ export function platformFor(sink: Sink, mint: (audience: string) => Promise<stri
 /** fastDeps are Deps that never wait: sleep resolves at once and jitter is zero. */
 export function fastDeps(
   lines: string[],
-  opts: { fetch?: typeof fetch; env?: Record<string, string> } = {},
+  opts: { transport?: Transport; env?: Record<string, string> } = {},
 ): Deps {
   const secrets = new SecretRegistry();
   const log = {
@@ -86,7 +88,7 @@ export function fastDeps(
     warn: (m: string) => void lines.push(secrets.redact(m)),
   };
   return {
-    fetch: opts.fetch ?? globalThis.fetch,
+    transport: opts.transport ?? fetchTransport(globalThis.fetch),
     env: opts.env ?? {},
     now: Date.now,
     sleep: async () => {},

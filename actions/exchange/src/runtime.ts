@@ -4,15 +4,7 @@
  * and warning lines, every line redacted first, `::` at a line start neutralised so a server
  * message cannot inject a workflow command into the log).
  */
-import {
-  createFetch,
-  type Deps,
-  type Env,
-  httpClientFor,
-  type Logger,
-  SecretRegistry,
-  userAgent,
-} from '@federate/core';
+import { type Deps, type Env, httpClientFor, type Logger, SecretRegistry, userAgent } from '@federate/core';
 import { execNoShell, github, type PlatformInstance, transportFor } from '@federate/platforms';
 
 const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
@@ -53,7 +45,6 @@ export function actionRuntime(step: 'main' | 'post'): ActionRuntime {
   const secrets = new SecretRegistry();
   const log = githubLogger(env, secrets);
   const deps: Deps = {
-    fetch: createFetch(env, globalThis.fetch),
     // node:http on the hot path (fetch's own undici costs ~20 ms at start); npm undici only for proxies.
     transport: transportFor(env),
     env,

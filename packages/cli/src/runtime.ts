@@ -4,7 +4,6 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import {
-  createFetch,
   httpClientFor,
   type Deps,
   type Env,
@@ -57,7 +56,6 @@ export function makeLogger(io: Io, secrets: SecretRegistry): Logger {
 /** makeDeps builds the core's dependencies from the process. */
 export function makeDeps(io: Io, secrets: SecretRegistry, plugin: string, platform: string): Deps {
   return {
-    fetch: createFetch(io.env, globalThis.fetch),
     // node:http on the hot path (fetch's own undici costs ~20 ms at start); npm undici only for proxies.
     transport: transportFor(io.env),
     env: io.env,

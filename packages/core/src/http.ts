@@ -277,29 +277,3 @@ export function proxyFromEnv(
     ...(noProxy === undefined ? {} : { noProxy }),
   };
 }
-
-/**
- * createFetch returns Node's built-in fetch, or, only when a proxy is configured in `env`, a fetch
- * from the npm undici with its EnvHttpProxyAgent, loaded lazily so the hot path never pays for it.
- */
-export function createFetch(
-  env: Readonly<Record<string, string | undefined>>,
-  baseFetch: typeof fetch,
-): typeof fetch {
-  const proxy = proxyFromEnv(env);
-  if (!proxy) return baseFetch;
-  let loaded: Promise<typeof fetch> | undefined;
-  const load = async (): Promise<typeof fetch> => {
-    const undici = await import('undici');
-    const agent = new undici.EnvHttpProxyAgent(proxy);
-    return ((input: Parameters<typeof fetch>[0], init?: RequestInit) =>
-      undici.fetch(
-        input as never,
-        { ...(init as object), dispatcher: agent } as never,
-      ) as unknown as Promise<Response>) as typeof fetch;
-  };
-  return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
-    loaded ??= load();
-    return (await loaded)(input, init);
-  }) as typeof fetch;
-}

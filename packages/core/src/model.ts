@@ -224,9 +224,8 @@ export interface RunSummary {
 
 /** Deps are the I/O a run needs, injected by the composition root. */
 export interface Deps {
-  readonly fetch: typeof fetch;
-  /** transport, when given, carries every exchange request instead of `fetch` (faster cold start). */
-  readonly transport?: Transport;
+  /** transport performs HTTP attempts (node:http at the edges; `fetchTransport(fetch)` in tests). */
+  readonly transport: Transport;
   readonly env: Env;
   readonly now: () => number;
   readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;

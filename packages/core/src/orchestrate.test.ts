@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AggregateExchangeError, ExchangeError } from './errors.js';
 import { formatError } from './format-error.js';
 import type { Credentials, Deps, Platform, RevokeRecord, RunSummary, Sink, Target } from './model.js';
+import { fetchTransport } from './http.js';
 import { federate } from './orchestrate.js';
 import { SecretRegistry } from './redact.js';
 import { parseRunConfig } from './run-config.js';
@@ -48,7 +49,7 @@ function platform(sink: Sink, tokens: { count: number; exp?: number }): Platform
 
 function deps(secrets = new SecretRegistry()): Deps {
   return {
-    fetch: (async () => new Response('')) as typeof fetch,
+    transport: fetchTransport((async () => new Response('')) as typeof fetch),
     env: {},
     now: () => NOW,
     sleep: async () => {},
@@ -309,10 +310,10 @@ describe('revocation after a failed run', () => {
       ...deps(),
       // Every clock read moves time on: the run's deadline is long gone by the time it fails.
       now: () => (t += 20_000),
-      fetch: (async (url: URL | string) => {
+      transport: fetchTransport((async (url: URL | string) => {
         calls.push(String(url));
         return new Response('', { status: 204 });
-      }) as typeof fetch,
+      }) as typeof fetch),
     };
     const alpha = fakeTarget('alpha', 'ALPHA');
     const withHttpRevoke = {

@@ -143,8 +143,7 @@ function noIdentity(platform: Platform['name']): Identity {
 /** httpClientFor builds the HTTP helper from a run's dependencies (one place, for every caller). */
 export function httpClientFor(deps: Deps, limits: { deadlineMs: number; deadlineAt?: number }): HttpClient {
   return createHttpClient({
-    fetch: deps.fetch,
-    ...(deps.transport ? { transport: deps.transport } : {}),
+    transport: deps.transport,
     now: deps.now,
     sleep: deps.sleep,
     random: deps.random,

@@ -12,6 +12,7 @@ import {
 import { startGitHubIssuer } from '@federate/testkit';
 import { describe, expect, it } from 'vitest';
 import { detectPlatform, PLATFORMS } from './detect.js';
+import { nodeTransport } from './shared/transport.js';
 import { fakeJwt, parseRunnerFile, testContext, withTempDir } from './shared/testing.js';
 
 const summary: RunSummary = {
@@ -144,7 +145,7 @@ describe('with the orchestration', () => {
           },
         };
         const deps: Deps = {
-          fetch: globalThis.fetch,
+          transport: nodeTransport,
           env,
           now: Date.now,
           sleep: async () => {},

@@ -20,10 +20,10 @@ import {
   SecretRegistry as Registry,
   type Sink,
 } from '@federate/core';
+import { writeFileAtomic } from '@federate/platforms';
 import { awsTarget, type CachedCredentials } from '@federate/targets';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
-import { writePrivateFile } from '../files.js';
 import { CLI_PLATFORM_INPUTS, createPlatform } from '../platform.js';
 import { type Io, makeDeps } from '../runtime.js';
 
@@ -194,7 +194,7 @@ export async function runCredentialProcess(
       Expiration: credentialValue(creds, 'expiration'),
       RoleArn: role,
     };
-    writePrivateFile(cacheFile, JSON.stringify(fresh));
+    await writeFileAtomic('cli', cacheFile, JSON.stringify(fresh));
     deps.log.debug(`credential-process: exchanged again; the credentials expire at ${fresh.Expiration}`);
     return answer(io, fresh);
   } finally {

@@ -7,12 +7,12 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, FederateError, InputReader, SecretRegistry } from '@federate/core';
 import {
   checkExpectations,
-  checkToken,
   type DoctorReport,
+  doctorReport,
   evaluateAwsTrustPolicy,
   evaluateGcpProvider,
   evaluateVaultRole,
-  inspectToken,
+  httpFetchLike,
   parseExpectations,
   renderJson,
   renderText,
@@ -21,7 +21,7 @@ import {
 import type { ParsedArgs } from '../args.js';
 import { EXIT_DOCTOR, EXIT_OK } from '../exit-codes.js';
 import { createPlatform } from '../platform.js';
-import { makeDeps, type Io } from '../runtime.js';
+import { httpFor, makeDeps, type Io } from '../runtime.js';
 
 type PolicyKind = 'aws' | 'gcp' | 'vault';
 
@@ -118,7 +118,13 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
   const now = () => deps.now();
   let report: DoctorReport;
   try {
-    report = { inspection: inspectToken(token, { now }) };
+    // Discovery and JWKS go through the same HTTP helper as exchanges (https only, timeouts, retries).
+    report = await doctorReport(token, {
+      now,
+      ...(inputs['verify'] !== 'false' ? { fetch: httpFetchLike(httpFor(deps)) } : {}),
+      ...(audience ? { expectedAudience: audience } : {}),
+      ...(inputs['issuer'] ? { expectedIssuer: inputs['issuer'] } : {}),
+    });
   } catch (error) {
     if (!(error instanceof TrustError)) throw error;
     throw new FederateError('ERR_TOKEN_MALFORMED', `the platform token cannot be read: ${error.message}`, {
@@ -127,16 +133,6 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
     });
   }
   const claims = report.inspection?.claims ?? {};
-  if (inputs['verify'] !== 'false') {
-    const fetchWithTimeout = ((url: string, init?: RequestInit) =>
-      deps.fetch(url, { ...init, signal: AbortSignal.timeout(10_000), redirect: 'manual' })) as typeof fetch;
-    report.checks = await checkToken(token, {
-      fetch: fetchWithTimeout,
-      now,
-      ...(audience ? { expectedAudience: audience } : {}),
-      ...(inputs['issuer'] ? { expectedIssuer: inputs['issuer'] } : {}),
-    });
-  }
   const policyHint = `check the ${policy?.kind ?? ''} policy file; --policy-type says which kind it is`;
   if (policy?.kind === 'aws')
     report.aws = asConfig('trust-policy', policyHint, () =>

@@ -5,9 +5,8 @@
  * propagated, and files and server-side tokens are cleaned up afterwards.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   ConfigError,
   type CredentialFile,
@@ -18,9 +17,9 @@ import {
   SecretRegistry as Registry,
   type Sink,
 } from '@federate/core';
+import { PrivateDir } from '@federate/platforms';
 import { TARGETS } from '@federate/targets';
 import type { ParsedArgs } from '../args.js';
-import { writePrivateFile } from '../files.js';
 import type { Io } from '../runtime.js';
 import { prepareRun } from './exchange.js';
 
@@ -56,18 +55,14 @@ export class RedactingWriter {
   }
 }
 
-/** memorySink collects exports for one child process; files go to a private temp dir. */
+/** memorySink collects exports for one child process; files go to a fresh private temp dir. */
 function memorySink(mask: (v: string) => void) {
-  const dir = mkdtempSync(join(tmpdir(), 'federate-run-'));
+  const dir = PrivateDir.random('cli', tmpdir(), 'federate-run-');
   const env: Record<string, string> = {};
   const revoke: RevokeRecord[] = [];
   const sink: Sink = {
     mask,
-    async writeFile(file: CredentialFile) {
-      const path = join(dir, file.name.replace(/[\\/]/g, '-'));
-      writePrivateFile(path, file.content);
-      return path;
-    },
+    writeFile: (file: CredentialFile) => dir.write(file.name, file.content, file.mode),
     async exportEnv(vars) {
       for (const v of vars) env[v.name] = v.value;
     },
@@ -128,7 +123,7 @@ export async function runRun(
     });
     return code;
   } finally {
-    rmSync(mem.dir, { recursive: true, force: true });
+    rmSync(mem.dir.path, { recursive: true, force: true });
     if (config.cleanup) {
       for (const e of await revokeRecorded(mem.revoke, TARGETS, deps))
         deps.log.warn(`${e.code}: ${e.message}`);

@@ -5,7 +5,7 @@
 import { ConfigError, decodeIdentity, SecretRegistry } from '@federate/core';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
-import { writePrivateFile } from '../files.js';
+import { writeFileAtomic } from '@federate/platforms';
 import { createPlatform } from '../platform.js';
 import { makeDeps, type Io } from '../runtime.js';
 
@@ -47,7 +47,7 @@ export async function runToken(args: ParsedArgs, io: Io, secrets = new SecretReg
   } else text = token;
   const out = rest['output-file'];
   // Token files never end in a newline: SDKs send the file byte for byte.
-  if (out) writePrivateFile(out, text);
+  if (out) await writeFileAtomic('cli', out, text);
   else io.stdout(text);
   return EXIT_OK;
 }
