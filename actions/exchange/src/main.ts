@@ -38,7 +38,7 @@ async function run(): Promise<number> {
         log.info(trust.renderText(report));
         if (env['GITHUB_STEP_SUMMARY'])
           appendFileSync(env['GITHUB_STEP_SUMMARY'], secrets.redact(trust.renderMarkdown(report)));
-        failed ||= (report.checks ?? []).some((c) => !c.ok && !c.skipped);
+        failed ||= trust.checksFailed(report);
       }
       if (failed) {
         process.stdout.write(

@@ -244,7 +244,6 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
   );
   const log = deps.log;
 
-  let firstIdentity: Identity | undefined;
   const identities = new Map<string, Identity>();
   const results = await Promise.allSettled(
     config.exchanges.map(async (exchange) => {
@@ -258,7 +257,6 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
         } catch (error) {
           throw toFederateError(error, `getting the ${platform.name} token`);
         }
-        firstIdentity ??= identity;
         identities.set(exchange.audience, identity);
       }
       if (config.dryRun) return undefined;
@@ -358,7 +356,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
           };
     });
     try {
-      await sink.writeSummary(summarize(args, firstIdentity, rows));
+      await sink.writeSummary(summarize(args, identities.values().next().value, rows));
     } catch {
       // The failure itself is what the user needs to see; a summary that cannot be written must not hide it.
     }
@@ -430,7 +428,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
       notes: creds?.notes ?? [],
     });
   }
-  const summary = summarize(args, firstIdentity, rows);
+  const summary = summarize(args, identities.values().next().value, rows);
   await sink.writeSummary(summary);
   return { summary, credentials: succeeded, env: allEnv, identities };
 }

@@ -69,4 +69,4 @@ export {
   type FetchLike,
   type TokenCheck,
 } from './verify-token.js';
-export { doctorReport, httpFetchLike } from './report.js';
+export { checksFailed, doctorReport, httpFetchLike } from './report.js';

@@ -4,6 +4,7 @@ import type { AwsEvaluation } from './policy/aws.js';
 import type { ExpectationResult } from './policy/expect.js';
 import type { GcpEvaluation } from './policy/gcp-cel.js';
 import type { VaultEvaluation } from './policy/vault.js';
+import { checksFailed } from './report.js';
 import type { TokenCheck } from './verify-token.js';
 
 /** DoctorReport is what `federate doctor` found; every part is optional. It never holds the token. */
@@ -146,10 +147,9 @@ function sections(r: DoctorReport, o: RenderOptions): Section[] {
     });
   }
   if (r.checks) {
-    const ok = r.checks.every((c) => c.ok || c.skipped);
     out.push({
       title: 'Verification',
-      verdict: r.checks.some((c) => !c.ok && !c.skipped) ? 'fail' : ok ? 'pass' : 'fail',
+      verdict: checksFailed(r) ? 'fail' : 'pass',
       rows: r.checks.map((c) => ({
         status: st(c.ok, c.skipped),
         name: c.name,

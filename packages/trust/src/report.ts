@@ -36,3 +36,8 @@ export async function doctorReport(
   }
   return report;
 }
+
+/** checksFailed tells whether any verification check that ran failed (skipped ones do not count). */
+export function checksFailed(report: DoctorReport): boolean {
+  return (report.checks ?? []).some((c) => !c.ok && !c.skipped);
+}

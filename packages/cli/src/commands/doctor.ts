@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { ConfigError, FederateError, InputReader, SecretRegistry } from '@federate/core';
 import {
   checkExpectations,
+  checksFailed,
   type DoctorReport,
   doctorReport,
   evaluateAwsTrustPolicy,
@@ -163,7 +164,7 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
     ),
   );
   const failed =
-    (report.checks ?? []).some((c) => !c.ok && !c.skipped) ||
+    checksFailed(report) ||
     (report.aws && report.aws.decision !== 'allow') ||
     (report.gcp && report.gcp.decision !== 'allow') ||
     (report.vault && report.vault.decision !== 'allow') ||

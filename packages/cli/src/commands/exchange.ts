@@ -86,7 +86,7 @@ export async function printDoctor(
       expectedAudience: audience,
     });
     io.stderr(`${deps.secrets.redact(trust.renderText(report, { color: false }))}\n`);
-    if ((report.checks ?? []).some((c) => !c.ok && !c.skipped)) ok = false;
+    if (trust.checksFailed(report)) ok = false;
   }
   return ok;
 }
