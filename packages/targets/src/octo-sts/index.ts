@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { type Credentials, ExchangeError, FederateError, type Target } from '@federate/core';
 import { DEFAULT_DOMAIN, type OctoStsOptions, parse } from './options.js';
 import { exchangeRequest, revokeRequest } from './request.js';
+import { codeForStatus } from '../shared/response.js';
 import { exchangeError, parseExchange, TARGET } from './response.js';
 
 export {
@@ -84,7 +85,7 @@ export const octoStsTarget: Target<OctoStsOptions> = {
       return;
     }
     throw new ExchangeError(
-      res.status === 429 || res.status >= 500 ? 'ERR_EXCHANGE_SERVER' : 'ERR_EXCHANGE_REJECTED',
+      codeForStatus(res.status),
       TARGET,
       `GitHub answered HTTP ${res.status} to the installation token revocation`,
       { status: res.status, hint: 'the token expires by itself within an hour' },

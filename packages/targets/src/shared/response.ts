@@ -4,14 +4,13 @@
  * ERR_EXCHANGE_BAD_RESPONSE, never a crash), and RFC 6749 §5.2 error bodies (used by GCP STS, Entra,
  * generic OAuth servers). Server messages are kept short; the core redacts them again at the top.
  */
-import { ExchangeError, type ErrorCode, type HttpResponse, headerOf } from '@federate/core';
+import { ExchangeError, type ErrorCode, type HttpResponse, headerOf, oneLine } from '@federate/core';
 
 const MAX_SERVER_TEXT = 300;
 
-/** clip shortens server-supplied text for messages and strips control characters. */
+/** clip is the core's oneLine with a shorter bound, for one piece of server text inside a message. */
 export function clip(text: string): string {
-  const clean = text.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
-  return clean.length > MAX_SERVER_TEXT ? `${clean.slice(0, MAX_SERVER_TEXT)}…` : clean;
+  return oneLine(text, MAX_SERVER_TEXT);
 }
 
 /** codeForStatus maps a final HTTP status to the core's exchange codes. */

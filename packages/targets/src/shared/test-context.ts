@@ -1,6 +1,6 @@
 /**
  * test-context.ts: an ExchangeContext for target tests: the real core HTTP helper on Node's fetch
- * (loopback servers), a real secret registry, a logger that keeps lines for leak assertions.
+ * (loopback servers), a real secret registry, a logger that keeps raw lines for leak assertions.
  * Used only by tests.
  */
 import {
@@ -34,10 +34,12 @@ export function testContext(opts: {
   const lines: string[] = [];
   const mint = typeof opts.token === 'string' ? async () => opts.token as string : opts.token;
   const now = opts.now ?? Date.now;
+  // Lines are kept as the target wrote them, unredacted: a leak check on them must fail when a target
+  // logs a secret, even one the registry knows (production redacts again, as a second line of defence).
   const log = {
-    debug: (m: string) => void lines.push(secrets.redact(m)),
-    info: (m: string) => void lines.push(secrets.redact(m)),
-    warn: (m: string) => void lines.push(secrets.redact(m)),
+    debug: (m: string) => void lines.push(m),
+    info: (m: string) => void lines.push(m),
+    warn: (m: string) => void lines.push(m),
   };
   const first = typeof opts.token === 'string' ? opts.token : undefined;
   const ctx: TestContext = {
