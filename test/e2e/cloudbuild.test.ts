@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliBundle } from '../support/bundles.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { type GceMetadata, startGceMetadata } from '../../packages/testkit/src/index.js';
@@ -17,7 +18,6 @@ import { startVault, type VaultEmulator } from '../../packages/testkit/src/serve
 import { LeakScanner } from '../support/leak-scanner.js';
 import {
   baseEnv,
-  bundleMissing,
   CLI_BUNDLE,
   compileSchema,
   type GcpSeen,
@@ -179,7 +179,8 @@ describe('Cloud Build step', () => {
   });
 
   describe('end to end', () => {
-    const missing = bundleMissing();
+    // The CLI bundle is built on demand (with the shipped flags): these tests never skip for want of it.
+    cliBundle();
     let md: GceMetadata;
     let defaultMd: GceMetadata;
     let sts: AwsSts;
@@ -193,7 +194,6 @@ describe('Cloud Build step', () => {
     const env0 = imageEnv(dockerfile);
 
     beforeAll(async () => {
-      if (missing) return;
       md = await startGceMetadata({ serviceAccountEmail: 'deployer@my-project.iam.gserviceaccount.com' });
       defaultMd = await startGceMetadata({ defaultServiceAccount: true });
       const google = { issuer: 'https://accounts.google.com', jwksUri: md.jwksUri };
@@ -278,121 +278,115 @@ describe('Cloud Build step', () => {
       return listFiles(join(b.workspaceDir, '.federate'));
     }
 
-    it.skipIf(Boolean(missing))(
-      'aws example: exchange, then the aws CLI (or SDK) uses the shared credentials file; files are 0600',
-      async () => {
-        const scanner = new LeakScanner();
-        const config = example('aws.cloudbuild.yaml');
-        const b = newBuild(md, { ...config.substitutions, _ROLE_ARN: roleArn });
-        try {
-          const [exchange, use, cleanup] = [
-            stepById(config, 'federate'),
-            stepById(config, 'deploy'),
-            stepById(config, 'federate-cleanup'),
-          ];
-          const before = sts.sessions.length;
-          const res = await runFederateStep(b, exchange, scanner);
-          expect(res.code, res.stderr).toBe(0);
-          const session = sts.sessions[before];
-          expect(session?.roleArn).toBe(roleArn);
-          scanner.secret(session?.secretAccessKey ?? '', 'AWS secret key');
-          scanner.secret(session?.sessionToken ?? '', 'AWS session token');
+    it('aws example: exchange, then the aws CLI (or SDK) uses the shared credentials file; files are 0600', async () => {
+      const scanner = new LeakScanner();
+      const config = example('aws.cloudbuild.yaml');
+      const b = newBuild(md, { ...config.substitutions, _ROLE_ARN: roleArn });
+      try {
+        const [exchange, use, cleanup] = [
+          stepById(config, 'federate'),
+          stepById(config, 'deploy'),
+          stepById(config, 'federate-cleanup'),
+        ];
+        const before = sts.sessions.length;
+        const res = await runFederateStep(b, exchange, scanner);
+        expect(res.code, res.stderr).toBe(0);
+        const session = sts.sessions[before];
+        expect(session?.roleArn).toBe(roleArn);
+        scanner.secret(session?.secretAccessKey ?? '', 'AWS secret key');
+        scanner.secret(session?.sessionToken ?? '', 'AWS session token');
 
-          const files = privateFiles(b);
-          expect(files.map((f) => f.slice(b.workspaceDir.length))).toEqual(
-            expect.arrayContaining(['/.federate/aws/credentials', '/.federate/env.sh']),
-          );
-          for (const f of files) expect(modeOf(f), f).toBe(0o600);
-          expect(modeOf(join(b.workspaceDir, '.federate'))).toBe(0o700);
+        const files = privateFiles(b);
+        expect(files.map((f) => f.slice(b.workspaceDir.length))).toEqual(
+          expect.arrayContaining(['/.federate/aws/credentials', '/.federate/env.sh']),
+        );
+        for (const f of files) expect(modeOf(f), f).toBe(0o600);
+        expect(modeOf(join(b.workspaceDir, '.federate'))).toBe(0o700);
 
-          // The next step is a different container: only the step's env lines and /workspace carry over.
-          const useEnv = {
-            ...baseEnv(b.ws.path('home2')),
-            ...stepEnv(use, b.subs, b.workspaceDir),
-            AWS_ENDPOINT_URL_STS: sts.url,
-          };
-          const aws = onPath('aws');
-          const identity = aws
-            ? await run(aws, [...(use.args ?? []), '--output', 'json'], {
-                env: useEnv,
-                cwd: b.workspaceDir,
-                scanner,
-              })
-            : await run(process.execPath, [writeClients(b.ws.root).aws], {
-                env: useEnv,
-                cwd: b.workspaceDir,
-                scanner,
-              });
-          expect(identity.code, identity.stderr).toBe(0);
-          expect((JSON.parse(identity.stdout) as { Arn: string }).Arn).toBe(session?.assumedRoleArn);
-
-          // A bash step that sources env.sh sees the same credentials.
-          const clients = writeClients(b.ws.root);
-          const sourced = await run(
-            '/bin/bash',
-            ['-c', '. "$1/.federate/env.sh" && node "$2"', 'bash', b.workspaceDir, clients.aws],
-            {
-              env: { ...baseEnv(b.ws.path('home3')), AWS_ENDPOINT_URL_STS: sts.url },
+        // The next step is a different container: only the step's env lines and /workspace carry over.
+        const useEnv = {
+          ...baseEnv(b.ws.path('home2')),
+          ...stepEnv(use, b.subs, b.workspaceDir),
+          AWS_ENDPOINT_URL_STS: sts.url,
+        };
+        const aws = onPath('aws');
+        const identity = aws
+          ? await run(aws, [...(use.args ?? []), '--output', 'json'], {
+              env: useEnv,
               cwd: b.workspaceDir,
               scanner,
-            },
-          );
-          expect(sourced.code, sourced.stderr).toBe(0);
-          expect((JSON.parse(sourced.stdout) as { Arn: string }).Arn).toBe(session?.assumedRoleArn);
-
-          const done = await runFederateStep(b, cleanup, scanner);
-          expect(done.code, done.stderr).toBe(0);
-          expect(privateFiles(b)).toEqual([]);
-          scanner.scanTree(b.ws.root, [join(b.workspaceDir, '.federate')]);
-          scanner.assertClean();
-        } finally {
-          b.ws.dispose();
-        }
-      },
-    );
-
-    it.skipIf(Boolean(missing))(
-      'vault example: exchange, a bash step sources env.sh and reads the secret, cleanup revokes',
-      async () => {
-        const scanner = new LeakScanner();
-        scanner.secret(dbPassword, 'DB_PASSWORD');
-        const config = example('vault.cloudbuild.yaml');
-        const b = newBuild(md, { ...config.substitutions, _VAULT_ADDR: vault.url });
-        try {
-          const exchange = stepById(config, 'federate');
-          const cleanup = stepById(config, 'federate-cleanup');
-          const res = await runFederateStep(b, exchange, scanner);
-          expect(res.code, res.stderr).toBe(0);
-          const issued = vault.allTokens();
-          expect(issued).toHaveLength(1);
-          scanner.secret(issued[0]?.id ?? '', 'VAULT_TOKEN');
-          for (const f of privateFiles(b)) expect(modeOf(f), f).toBe(0o600);
-
-          const clients = writeClients(b.ws.root);
-          const later = await run(
-            '/bin/bash',
-            ['-c', 'set +x; . "$1/.federate/env.sh" && node "$2"', 'bash', b.workspaceDir, clients.vault],
-            {
-              env: baseEnv(b.ws.path('home2')),
+            })
+          : await run(process.execPath, [writeClients(b.ws.root).aws], {
+              env: useEnv,
               cwd: b.workspaceDir,
               scanner,
-            },
-          );
-          expect(later.code, later.stderr).toBe(0);
-          const seen = JSON.parse(later.stdout) as { policies: string[]; dbPasswordSha: string };
-          expect(seen.policies).toContain('ci');
-          expect(seen.dbPasswordSha).toBe(createHash('sha256').update(dbPassword).digest('hex'));
+            });
+        expect(identity.code, identity.stderr).toBe(0);
+        expect((JSON.parse(identity.stdout) as { Arn: string }).Arn).toBe(session?.assumedRoleArn);
 
-          const done = await runFederateStep(b, cleanup, scanner);
-          expect(done.code, done.stderr).toBe(0);
-          expect(vault.allTokens()[0]?.revoked).toBe(true);
-          scanner.scanTree(b.ws.root, [join(b.workspaceDir, '.federate')]);
-          scanner.assertClean();
-        } finally {
-          b.ws.dispose();
-        }
-      },
-    );
+        // A bash step that sources env.sh sees the same credentials.
+        const clients = writeClients(b.ws.root);
+        const sourced = await run(
+          '/bin/bash',
+          ['-c', '. "$1/.federate/env.sh" && node "$2"', 'bash', b.workspaceDir, clients.aws],
+          {
+            env: { ...baseEnv(b.ws.path('home3')), AWS_ENDPOINT_URL_STS: sts.url },
+            cwd: b.workspaceDir,
+            scanner,
+          },
+        );
+        expect(sourced.code, sourced.stderr).toBe(0);
+        expect((JSON.parse(sourced.stdout) as { Arn: string }).Arn).toBe(session?.assumedRoleArn);
+
+        const done = await runFederateStep(b, cleanup, scanner);
+        expect(done.code, done.stderr).toBe(0);
+        expect(privateFiles(b)).toEqual([]);
+        scanner.scanTree(b.ws.root, [join(b.workspaceDir, '.federate')]);
+        scanner.assertClean();
+      } finally {
+        b.ws.dispose();
+      }
+    });
+
+    it('vault example: exchange, a bash step sources env.sh and reads the secret, cleanup revokes', async () => {
+      const scanner = new LeakScanner();
+      scanner.secret(dbPassword, 'DB_PASSWORD');
+      const config = example('vault.cloudbuild.yaml');
+      const b = newBuild(md, { ...config.substitutions, _VAULT_ADDR: vault.url });
+      try {
+        const exchange = stepById(config, 'federate');
+        const cleanup = stepById(config, 'federate-cleanup');
+        const res = await runFederateStep(b, exchange, scanner);
+        expect(res.code, res.stderr).toBe(0);
+        const issued = vault.allTokens();
+        expect(issued).toHaveLength(1);
+        scanner.secret(issued[0]?.id ?? '', 'VAULT_TOKEN');
+        for (const f of privateFiles(b)) expect(modeOf(f), f).toBe(0o600);
+
+        const clients = writeClients(b.ws.root);
+        const later = await run(
+          '/bin/bash',
+          ['-c', 'set +x; . "$1/.federate/env.sh" && node "$2"', 'bash', b.workspaceDir, clients.vault],
+          {
+            env: baseEnv(b.ws.path('home2')),
+            cwd: b.workspaceDir,
+            scanner,
+          },
+        );
+        expect(later.code, later.stderr).toBe(0);
+        const seen = JSON.parse(later.stdout) as { policies: string[]; dbPasswordSha: string };
+        expect(seen.policies).toContain('ci');
+        expect(seen.dbPasswordSha).toBe(createHash('sha256').update(dbPassword).digest('hex'));
+
+        const done = await runFederateStep(b, cleanup, scanner);
+        expect(done.code, done.stderr).toBe(0);
+        expect(vault.allTokens()[0]?.revoked).toBe(true);
+        scanner.scanTree(b.ws.root, [join(b.workspaceDir, '.federate')]);
+        scanner.assertClean();
+      } finally {
+        b.ws.dispose();
+      }
+    });
 
     /** runGcpExchange runs the gcp-impersonation example's exchange step against the GCP emulator. */
     async function runGcpExchange(scanner: LeakScanner): Promise<Build> {
@@ -443,39 +437,36 @@ describe('Cloud Build step', () => {
       scanner.assertClean();
     }
 
-    it.skipIf(Boolean(missing))(
-      'gcp-impersonation example: exchange, then the publish step uses the credentials file with google-auth-library',
-      async () => {
-        const scanner = new LeakScanner();
-        const b = await runGcpExchange(scanner);
-        try {
-          const publish = stepById(gcpExample, 'publish');
-          // A different container: only the step's env lines and /workspace carry over.
-          const later = await run(process.execPath, [writeClients(b.ws.root).gcp], {
-            env: {
-              ...baseEnv(b.ws.path('home2')),
-              ...stepEnv(publish, b.subs, b.workspaceDir),
-              GOOGLE_CLOUD_PROJECT: 'partner-project',
-              GCP_TOKENINFO_URL: `${gcp.url}/tokeninfo`,
-            },
-            cwd: b.workspaceDir,
-            scanner,
-          });
-          expect(later.code, later.stderr).toBe(0);
-          const seen = JSON.parse(later.stdout) as GcpSeen;
-          expect(seen).toMatchObject({
-            email: partnerServiceAccount,
-            credentialType: 'IdentityPoolClient',
-            project: 'partner-project',
-          });
-          await finishGcp(b, scanner);
-        } finally {
-          b.ws.dispose();
-        }
-      },
-    );
+    it('gcp-impersonation example: exchange, then the publish step uses the credentials file with google-auth-library', async () => {
+      const scanner = new LeakScanner();
+      const b = await runGcpExchange(scanner);
+      try {
+        const publish = stepById(gcpExample, 'publish');
+        // A different container: only the step's env lines and /workspace carry over.
+        const later = await run(process.execPath, [writeClients(b.ws.root).gcp], {
+          env: {
+            ...baseEnv(b.ws.path('home2')),
+            ...stepEnv(publish, b.subs, b.workspaceDir),
+            GOOGLE_CLOUD_PROJECT: 'partner-project',
+            GCP_TOKENINFO_URL: `${gcp.url}/tokeninfo`,
+          },
+          cwd: b.workspaceDir,
+          scanner,
+        });
+        expect(later.code, later.stderr).toBe(0);
+        const seen = JSON.parse(later.stdout) as GcpSeen;
+        expect(seen).toMatchObject({
+          email: partnerServiceAccount,
+          credentialType: 'IdentityPoolClient',
+          project: 'partner-project',
+        });
+        await finishGcp(b, scanner);
+      } finally {
+        b.ws.dispose();
+      }
+    });
 
-    it.skipIf(Boolean(missing) || !onPath('gcloud'))(
+    it.skipIf(!onPath('gcloud'))(
       'gcp-impersonation example: gcloud auth print-access-token in the publish step gets an impersonated token',
       async () => {
         const scanner = new LeakScanner();
@@ -512,23 +503,20 @@ describe('Cloud Build step', () => {
       },
     );
 
-    it.skipIf(Boolean(missing))(
-      'the default Cloud Build service account fails with ERR_PLATFORM_DEFAULT_SERVICE_ACCOUNT (exit 3)',
-      async () => {
-        const scanner = new LeakScanner();
-        const config = example('aws.cloudbuild.yaml');
-        const b = newBuild(defaultMd, { ...config.substitutions, _ROLE_ARN: roleArn });
-        try {
-          const exchange = stepById(config, 'federate');
-          const res = await runFederateStep(b, exchange, scanner);
-          expect(res.code).toBe(3);
-          expect(res.stderr).toContain('ERR_PLATFORM_DEFAULT_SERVICE_ACCOUNT');
-          expect(existsSync(join(b.workspaceDir, '.federate', 'env.sh'))).toBe(false);
-          scanner.assertClean();
-        } finally {
-          b.ws.dispose();
-        }
-      },
-    );
+    it('the default Cloud Build service account fails with ERR_PLATFORM_DEFAULT_SERVICE_ACCOUNT (exit 3)', async () => {
+      const scanner = new LeakScanner();
+      const config = example('aws.cloudbuild.yaml');
+      const b = newBuild(defaultMd, { ...config.substitutions, _ROLE_ARN: roleArn });
+      try {
+        const exchange = stepById(config, 'federate');
+        const res = await runFederateStep(b, exchange, scanner);
+        expect(res.code).toBe(3);
+        expect(res.stderr).toContain('ERR_PLATFORM_DEFAULT_SERVICE_ACCOUNT');
+        expect(existsSync(join(b.workspaceDir, '.federate', 'env.sh'))).toBe(false);
+        scanner.assertClean();
+      } finally {
+        b.ws.dispose();
+      }
+    });
   });
 });

@@ -36,8 +36,9 @@ it('npm run demo: doctor, exchange, use, cleanup, diagnostics', async () => {
     expect(r.stdout).toContain(stage);
   expect(r.stdout).toMatch(/live Vault tokens: 1 → 0/);
   expect(r.stdout).toMatch(/policies ci-read,default/);
-  // The AWS CLI (present on this machine and in CI) calls STS with the exported keys.
-  if (/aws sts get-caller-identity {2}→/.test(r.stdout))
-    expect(r.stdout).toMatch(/→ {2}arn:aws:sts::123456789012:assumed-role\/federate-deploy\//);
+  // The AWS CLI (preinstalled on this machine and in CI) calls STS with the exported keys.
+  expect(r.stdout).toMatch(
+    /aws sts get-caller-identity {2}→ {2}arn:aws:sts::123456789012:assumed-role\/federate-deploy\//,
+  );
   expect(r.stdout).toMatch(/ERR_EXCHANGE_REJECTED/);
 });

@@ -10,6 +10,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { cliBundle } from '../support/bundles.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
 import { type GitLabIssuer, startGitLabIssuer } from '../../packages/testkit/src/index.js';
@@ -19,7 +20,6 @@ import { startVault, type VaultEmulator } from '../../packages/testkit/src/serve
 import { LeakScanner } from '../support/leak-scanner.js';
 import {
   baseEnv,
-  bundleMissing,
   CLI_BUNDLE,
   compileSchema,
   type GcpSeen,
@@ -181,8 +181,8 @@ describe('GitLab CI/CD component', () => {
   });
 
   describe('end to end with gitlab-ci-local', () => {
-    const missing =
-      bundleMissing() ?? (existsSync(GITLAB_CI_LOCAL) ? undefined : 'gitlab-ci-local is not installed');
+    // The CLI bundle is built on demand; gitlab-ci-local is a pinned devDependency: never a reason to skip.
+    cliBundle();
     let gl: GitLabIssuer;
     let sts: AwsSts;
     let vault: VaultEmulator;
@@ -199,7 +199,6 @@ describe('GitLab CI/CD component', () => {
     const dbPassword = `pw-${randomBytes(12).toString('hex')}`;
 
     beforeAll(async () => {
-      if (missing) return;
       markerWs = workspace('gl-marker');
       marker = markerWs.path('pwned');
       hostileAudience = hostile(marker);
@@ -366,200 +365,179 @@ describe('GitLab CI/CD component', () => {
       return JSON.parse(line.slice(line.indexOf('{'))) as T;
     }
 
-    it.skipIf(Boolean(missing))(
-      'exchanges for AWS in the job and a later script line calls STS with the SDK',
-      async () => {
-        const scanner = new LeakScanner();
-        const before = sts.sessions.length;
-        const p = await runPipeline(scanner, {
-          inputs: { target: 'aws', audience: awsAudience, role_arn: roleArn, region: 'us-east-1' },
-          audience: awsAudience,
-          script: ['node "$AWS_CLIENT"'],
-        });
-        try {
-          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
-          // gitlab-ci-local validates the expanded pipeline (our component included) against
-          // GitLab's own published ci.json schema, which it bundles, before running anything.
-          expect(p.result.stdout + p.result.stderr).toMatch(/json schema validated/);
-          const session = sts.sessions[before];
-          expect(session?.roleArn).toBe(roleArn);
-          scanner.secret(session?.secretAccessKey ?? '', 'AWS secret key');
-          scanner.secret(session?.sessionToken ?? '', 'AWS session token');
-          expect(jsonLine<{ Arn: string }>(p.result.stdout).Arn).toBe(session?.assumedRoleArn);
-          // after_script ran `federate cleanup` from its own shell: the private directory is gone.
-          expect(listFiles(`${p.repo}.tmp`)).toEqual([]);
-          scanPipeline(p, scanner);
-        } finally {
-          p.ws.dispose();
-        }
-      },
-    );
+    it('exchanges for AWS in the job and a later script line calls STS with the SDK', async () => {
+      const scanner = new LeakScanner();
+      const before = sts.sessions.length;
+      const p = await runPipeline(scanner, {
+        inputs: { target: 'aws', audience: awsAudience, role_arn: roleArn, region: 'us-east-1' },
+        audience: awsAudience,
+        script: ['node "$AWS_CLIENT"'],
+      });
+      try {
+        expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+        // gitlab-ci-local validates the expanded pipeline (our component included) against
+        // GitLab's own published ci.json schema, which it bundles, before running anything.
+        expect(p.result.stdout + p.result.stderr).toMatch(/json schema validated/);
+        const session = sts.sessions[before];
+        expect(session?.roleArn).toBe(roleArn);
+        scanner.secret(session?.secretAccessKey ?? '', 'AWS secret key');
+        scanner.secret(session?.sessionToken ?? '', 'AWS session token');
+        expect(jsonLine<{ Arn: string }>(p.result.stdout).Arn).toBe(session?.assumedRoleArn);
+        // after_script ran `federate cleanup` from its own shell: the private directory is gone.
+        expect(listFiles(`${p.repo}.tmp`)).toEqual([]);
+        scanPipeline(p, scanner);
+      } finally {
+        p.ws.dispose();
+      }
+    });
 
-    it.skipIf(Boolean(missing))(
-      'takes a hostile audience input literally: nothing runs and the export still works',
-      async () => {
-        const scanner = new LeakScanner();
-        const before = sts.sessions.length;
-        const p = await runPipeline(scanner, {
-          inputs: { target: 'aws', audience: hostileAudience, role_arn: hostileRoleArn, region: 'us-east-1' },
-          audience: hostileAudience,
-          script: ['node "$AWS_CLIENT"', `test ! -e "${marker}"`],
-        });
-        try {
-          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
-          expect(existsSync(marker)).toBe(false);
-          const session = sts.sessions[before];
-          expect(session?.claims?.['aud']).toBe(hostileAudience);
-          scanner.secret(session?.secretAccessKey ?? '', 'AWS secret key');
-          scanner.secret(session?.sessionToken ?? '', 'AWS session token');
-          expect(jsonLine<{ Arn: string }>(p.result.stdout).Arn).toBe(session?.assumedRoleArn);
-          scanPipeline(p, scanner);
-        } finally {
-          p.ws.dispose();
-        }
-      },
-    );
+    it('takes a hostile audience input literally: nothing runs and the export still works', async () => {
+      const scanner = new LeakScanner();
+      const before = sts.sessions.length;
+      const p = await runPipeline(scanner, {
+        inputs: { target: 'aws', audience: hostileAudience, role_arn: hostileRoleArn, region: 'us-east-1' },
+        audience: hostileAudience,
+        script: ['node "$AWS_CLIENT"', `test ! -e "${marker}"`],
+      });
+      try {
+        expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+        expect(existsSync(marker)).toBe(false);
+        const session = sts.sessions[before];
+        expect(session?.claims?.['aud']).toBe(hostileAudience);
+        scanner.secret(session?.secretAccessKey ?? '', 'AWS secret key');
+        scanner.secret(session?.sessionToken ?? '', 'AWS session token');
+        expect(jsonLine<{ Arn: string }>(p.result.stdout).Arn).toBe(session?.assumedRoleArn);
+        scanPipeline(p, scanner);
+      } finally {
+        p.ws.dispose();
+      }
+    });
 
-    it.skipIf(Boolean(missing))(
-      'rejects a hostile role_arn input before any job runs (regex), running none of it',
-      async () => {
-        const scanner = new LeakScanner();
-        const p = await runPipeline(scanner, {
-          inputs: { target: 'aws', audience: awsAudience, role_arn: hostile(marker) },
-          audience: awsAudience,
-          script: ['true'],
-        });
-        try {
-          expect(p.result.code).not.toBe(0);
-          // Refused while the pipeline is created: the job never starts.
-          expect(p.result.stdout).not.toMatch(/job starting/);
-          expect(existsSync(marker)).toBe(false);
-          scanPipeline(p, scanner);
-        } finally {
-          p.ws.dispose();
-        }
-      },
-    );
+    it('rejects a hostile role_arn input before any job runs (regex), running none of it', async () => {
+      const scanner = new LeakScanner();
+      const p = await runPipeline(scanner, {
+        inputs: { target: 'aws', audience: awsAudience, role_arn: hostile(marker) },
+        audience: awsAudience,
+        script: ['true'],
+      });
+      try {
+        expect(p.result.code).not.toBe(0);
+        // Refused while the pipeline is created: the job never starts.
+        expect(p.result.stdout).not.toMatch(/job starting/);
+        expect(existsSync(marker)).toBe(false);
+        scanPipeline(p, scanner);
+      } finally {
+        p.ws.dispose();
+      }
+    });
 
-    it.skipIf(Boolean(missing))(
-      'logs in to Vault, exports a secret to the script, and after_script revokes the token',
-      async () => {
-        const scanner = new LeakScanner();
-        scanner.secret(dbPassword, 'DB_PASSWORD');
-        const p = await runPipeline(scanner, {
-          inputs: {
-            target: 'vault',
-            audience: 'vault',
-            url: '$VAULT_URL_FOR_TEST',
-            role: 'gitlab-ci',
-            secrets: 'secret/data/ci/db password | DB_PASSWORD',
-          },
+    it('logs in to Vault, exports a secret to the script, and after_script revokes the token', async () => {
+      const scanner = new LeakScanner();
+      scanner.secret(dbPassword, 'DB_PASSWORD');
+      const p = await runPipeline(scanner, {
+        inputs: {
+          target: 'vault',
           audience: 'vault',
-          script: ['node "$VAULT_CLIENT"'],
-          variables: { VAULT_URL_FOR_TEST: vault.url },
-        });
-        try {
-          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
-          const issued = vault.allTokens();
-          expect(issued).toHaveLength(1);
-          scanner.secret(issued[0]?.id ?? '', 'VAULT_TOKEN');
-          const seen = jsonLine<{ policies: string[]; dbPasswordSha: string }>(p.result.stdout);
-          expect(seen.policies).toContain('ci');
-          expect(seen.dbPasswordSha).toBe(createHash('sha256').update(dbPassword).digest('hex'));
-          expect(issued[0]?.revoked).toBe(true);
-          scanPipeline(p, scanner);
-        } finally {
-          p.ws.dispose();
-        }
-      },
-    );
-    it.skipIf(Boolean(missing))(
-      'target gcp: impersonates through the GCP emulator and a later script line uses the credentials file with google-auth-library',
-      async () => {
-        const scanner = new LeakScanner();
-        const before = gcp.count('/v1/projects/-/serviceAccounts');
-        const audience = `//iam.googleapis.com/${gcpProvider}`;
-        const p = await runPipeline(scanner, {
-          inputs: {
-            target: 'gcp',
-            audience,
-            workload_identity_provider: gcpProvider,
-            service_account: gcpServiceAccount,
-            sts_endpoint: '$GCP_URL_FOR_TEST',
-            iam_credentials_endpoint: '$GCP_URL_FOR_TEST',
-          },
+          url: '$VAULT_URL_FOR_TEST',
+          role: 'gitlab-ci',
+          secrets: 'secret/data/ci/db password | DB_PASSWORD',
+        },
+        audience: 'vault',
+        script: ['node "$VAULT_CLIENT"'],
+        variables: { VAULT_URL_FOR_TEST: vault.url },
+      });
+      try {
+        expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+        const issued = vault.allTokens();
+        expect(issued).toHaveLength(1);
+        scanner.secret(issued[0]?.id ?? '', 'VAULT_TOKEN');
+        const seen = jsonLine<{ policies: string[]; dbPasswordSha: string }>(p.result.stdout);
+        expect(seen.policies).toContain('ci');
+        expect(seen.dbPasswordSha).toBe(createHash('sha256').update(dbPassword).digest('hex'));
+        expect(issued[0]?.revoked).toBe(true);
+        scanPipeline(p, scanner);
+      } finally {
+        p.ws.dispose();
+      }
+    });
+    it('target gcp: impersonates through the GCP emulator and a later script line uses the credentials file with google-auth-library', async () => {
+      const scanner = new LeakScanner();
+      const before = gcp.count('/v1/projects/-/serviceAccounts');
+      const audience = `//iam.googleapis.com/${gcpProvider}`;
+      const p = await runPipeline(scanner, {
+        inputs: {
+          target: 'gcp',
           audience,
-          script: ['node "$GCP_CLIENT"'],
-          variables: { GCP_URL_FOR_TEST: gcp.url },
-        });
-        try {
-          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
-          const seen = jsonLine<GcpSeen>(p.result.stdout);
-          expect(seen.email).toBe(gcpServiceAccount);
-          expect(seen.project).toBe('my-project');
-          // token_format defaults to access_token: the exchange impersonates once, the library once more.
-          expect(gcp.count('/v1/projects/-/serviceAccounts') - before).toBe(2);
-          // after_script's cleanup removed the credentials file and the token file with it.
-          expect(listFiles(`${p.repo}.tmp`)).toEqual([]);
-          scanPipeline(p, scanner);
-        } finally {
-          p.ws.dispose();
-        }
-      },
-    );
+          workload_identity_provider: gcpProvider,
+          service_account: gcpServiceAccount,
+          sts_endpoint: '$GCP_URL_FOR_TEST',
+          iam_credentials_endpoint: '$GCP_URL_FOR_TEST',
+        },
+        audience,
+        script: ['node "$GCP_CLIENT"'],
+        variables: { GCP_URL_FOR_TEST: gcp.url },
+      });
+      try {
+        expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+        const seen = jsonLine<GcpSeen>(p.result.stdout);
+        expect(seen.email).toBe(gcpServiceAccount);
+        expect(seen.project).toBe('my-project');
+        // token_format defaults to access_token: the exchange impersonates once, the library once more.
+        expect(gcp.count('/v1/projects/-/serviceAccounts') - before).toBe(2);
+        // after_script's cleanup removed the credentials file and the token file with it.
+        expect(listFiles(`${p.repo}.tmp`)).toEqual([]);
+        scanPipeline(p, scanner);
+      } finally {
+        p.ws.dispose();
+      }
+    });
 
-    it.skipIf(Boolean(missing))(
-      "the component project's own exchange-dry-run job succeeds and prints the doctor report",
-      async () => {
-        const scanner = new LeakScanner();
-        const inputs = projectIncludeInputs('exchange');
-        const tokensBefore = vault.allTokens().length;
-        const p = await runPipeline(scanner, {
-          // GitLab mints the ID token for the include's audience (the default is $CI_SERVER_URL).
-          audience: inputs['audience'] ?? 'https://gitlab.example.com',
-          project: { job: 'exchange-dry-run' },
-        });
-        try {
-          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
-          const log = p.result.stdout + p.result.stderr;
-          expect(log).toContain('Verification:');
-          expect(log).toContain('exchange ran in dry-run mode');
-          expect(p.result.stdout).toContain(`project_path:${PROJECT_PATH}`);
-          // A dry run logs in nowhere.
-          expect(vault.allTokens().length).toBe(tokensBefore);
-          scanPipeline(p, scanner);
-        } finally {
-          p.ws.dispose();
-        }
-      },
-    );
+    it("the component project's own exchange-dry-run job succeeds and prints the doctor report", async () => {
+      const scanner = new LeakScanner();
+      const inputs = projectIncludeInputs('exchange');
+      const tokensBefore = vault.allTokens().length;
+      const p = await runPipeline(scanner, {
+        // GitLab mints the ID token for the include's audience (the default is $CI_SERVER_URL).
+        audience: inputs['audience'] ?? 'https://gitlab.example.com',
+        project: { job: 'exchange-dry-run' },
+      });
+      try {
+        expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+        const log = p.result.stdout + p.result.stderr;
+        expect(log).toContain('Verification:');
+        expect(log).toContain('exchange ran in dry-run mode');
+        expect(p.result.stdout).toContain(`project_path:${PROJECT_PATH}`);
+        // A dry run logs in nowhere.
+        expect(vault.allTokens().length).toBe(tokensBefore);
+        scanPipeline(p, scanner);
+      } finally {
+        p.ws.dispose();
+      }
+    });
 
-    it.skipIf(Boolean(missing))(
-      'dry_run prints the doctor report (Verification) and exchanges and exports nothing',
-      async () => {
-        const scanner = new LeakScanner();
-        const before = sts.sessions.length;
-        const p = await runPipeline(scanner, {
-          inputs: {
-            target: 'aws',
-            audience: awsAudience,
-            role_arn: roleArn,
-            region: 'us-east-1',
-            dry_run: 'true',
-          },
+    it('dry_run prints the doctor report (Verification) and exchanges and exports nothing', async () => {
+      const scanner = new LeakScanner();
+      const before = sts.sessions.length;
+      const p = await runPipeline(scanner, {
+        inputs: {
+          target: 'aws',
           audience: awsAudience,
-          script: ['test -z "$AWS_ACCESS_KEY_ID"'],
-        });
-        try {
-          expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
-          expect(p.result.stdout + p.result.stderr).toContain('Verification:');
-          expect(p.result.stdout).toContain(`project_path:${PROJECT_PATH}`);
-          expect(sts.sessions.length).toBe(before);
-          scanPipeline(p, scanner);
-        } finally {
-          p.ws.dispose();
-        }
-      },
-    );
+          role_arn: roleArn,
+          region: 'us-east-1',
+          dry_run: 'true',
+        },
+        audience: awsAudience,
+        script: ['test -z "$AWS_ACCESS_KEY_ID"'],
+      });
+      try {
+        expect(p.result.code, p.result.stdout + p.result.stderr).toBe(0);
+        expect(p.result.stdout + p.result.stderr).toContain('Verification:');
+        expect(p.result.stdout).toContain(`project_path:${PROJECT_PATH}`);
+        expect(sts.sessions.length).toBe(before);
+        scanPipeline(p, scanner);
+      } finally {
+        p.ws.dispose();
+      }
+    });
   });
 });

@@ -30,13 +30,6 @@ export const CLI_BUNDLE = join(REPO, 'packages/cli/dist/federate.mjs');
 /** NODE_BIN_DIR holds the Node 24 the tests (and the wrappers under test) run on. */
 export const NODE_BIN_DIR = dirname(process.execPath);
 
-/** bundleMissing explains why the CLI bundle cannot be used, or is undefined when it can. */
-export function bundleMissing(): string | undefined {
-  return existsSync(CLI_BUNDLE)
-    ? undefined
-    : `CLI bundle not built: run \`cd packages/cli && node ../../scripts/bundle.mjs src/bin.ts dist/federate.mjs\``;
-}
-
 /** Workspace is a temporary directory removed by `dispose`. */
 export interface Workspace {
   root: string;

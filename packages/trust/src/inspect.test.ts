@@ -104,6 +104,9 @@ describe('inspectToken', () => {
     } catch (e) {
       expect((e as { code: string }).code).toBe('ERR_TRUST_JWT_MALFORMED');
       expect(String((e as Error).message)).not.toContain('c2VjcmV0LXZhbHVl');
+      // Nor its decoded bytes, anywhere in the error chain (JSON.parse quotes what it read).
+      expect(String((e as Error).cause)).not.toContain('secret-val');
+      expect(String((e as Error).message)).not.toContain('secret-val');
     }
   });
 });

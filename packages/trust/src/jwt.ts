@@ -47,8 +47,9 @@ function decodeJsonPart(part: string, what: string): Record<string, unknown> {
   let value: unknown;
   try {
     value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64UrlDecode(part)));
-  } catch (cause) {
-    throw new TrustError('ERR_TRUST_JWT_MALFORMED', `the token's ${what} is not base64url JSON`, { cause });
+  } catch {
+    // No cause: JSON.parse's message quotes the decoded bytes, which are part of the token.
+    throw new TrustError('ERR_TRUST_JWT_MALFORMED', `the token's ${what} is not base64url JSON`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TrustError('ERR_TRUST_JWT_MALFORMED', `the token's ${what} is not a JSON object`);

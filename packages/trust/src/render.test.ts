@@ -48,7 +48,8 @@ describe('render', () => {
     expect(plain).toMatch(/SKIP\s+kid/);
     const colored = renderText(report, { color: true });
     expect(colored).toContain('\u001b[31mFAIL');
-    expect(colored).not.toContain('\u001b[31m"');
+    // The escape injected after `dev|x` in the subject claim must not survive into the output.
+    expect(colored).not.toContain('x\u001b[31m');
   });
   it('markdown escapes pipes and HTML', () => {
     const md = renderMarkdown(report, { showClaims: true });
