@@ -8,7 +8,7 @@
  * `refresh: web-identity-file` runs the same way, with the SDK's own web-identity provider calling
  * AssumeRoleWithWebIdentity with the token file `federate token --output-file` re-writes.
  */
-import { statSync, readFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { statSync, readFileSync, mkdtempSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,8 +21,9 @@ import {
   startAwsSts,
   startGitHubIssuer,
 } from '@federate/testkit';
+import { buildCli, stepEnv } from './cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { node24, parseFileCommands, repoRoot, runProcess } from '../support/github-runner.js';
+import { node24, parseFileCommands, runProcess } from '../support/github-runner.js';
 
 const ROLE = 'arn:aws:iam::123456789012:role/ci';
 const LIFETIME_S = 5;
@@ -66,14 +67,7 @@ async function startShortLivedProxy(): Promise<void> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'federate-refresh-aws-'));
-  cli = join(dir, 'federate.mjs');
-  // A bundle of this tree, not whatever packages/cli/dist holds.
-  const built = await runProcess(
-    process.execPath,
-    [join(repoRoot, 'scripts', 'bundle.mjs'), 'src/bin.ts', cli],
-    { cwd: join(repoRoot, 'packages', 'cli') },
-  );
-  expect(built.status, built.stderr).toBe(0);
+  cli = await buildCli(dir);
   gh = await startGitHubIssuer({ claims: { repository: 'acme/api', run_id: '777' } });
   roles = { [ROLE]: { conditions: { sub: 'repo:acme/api:*' } } };
   sts = await startAwsSts({ trusted: [{ issuer: gh.issuer, jwksUri: gh.jwksUri }], roles });
@@ -88,21 +82,7 @@ afterAll(async () => {
 });
 
 function jobEnv(): Record<string, string> {
-  const files = {
-    GITHUB_ENV: join(dir, 'env'),
-    GITHUB_OUTPUT: join(dir, 'out'),
-    GITHUB_STATE: join(dir, 'state'),
-    GITHUB_STEP_SUMMARY: join(dir, 'summary'),
-  };
-  for (const f of Object.values(files)) writeFileSync(f, '');
-  return {
-    PATH: process.env['PATH'] ?? '',
-    HOME: dir,
-    NO_COLOR: '1',
-    ...gh.env(),
-    ...files,
-    RUNNER_TEMP: dir,
-  };
+  return stepEnv(gh, dir);
 }
 
 /** accessKeysUsed lists the access key of every GetCallerIdentity the emulator answered since `from`. */

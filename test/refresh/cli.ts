@@ -12,7 +12,8 @@ export async function buildCli(dir: string): Promise<string> {
   const cli = join(dir, 'federate.mjs');
   const built = await runProcess(
     process.execPath,
-    [join(repoRoot, 'scripts', 'bundle.mjs'), 'src/bin.ts', cli],
+    // The flags the package ships with (packages/cli/package.json `build`).
+    [join(repoRoot, 'scripts', 'bundle.mjs'), '--embed', 'undici,yaml', 'src/bin.ts', cli],
     {
       cwd: join(repoRoot, 'packages', 'cli'),
     },
