@@ -51,6 +51,14 @@ async function post(ctx: ExchangeContext, what: string, req: BuiltRequest) {
 const ok = (status: number) => status >= 200 && status < 300;
 
 async function exchange(ctx: ExchangeContext, options: GcpOptions): Promise<Credentials> {
+  // The refreshing credential source is settled first: a source that cannot work here (url off
+  // GitHub, executable without the CLI) is a configuration error, raised before any request.
+  const refreshing: RefreshingSource | undefined =
+    options.createCredentialsFile && options.credentialSource !== 'file'
+      ? options.credentialSource === 'url'
+        ? urlSource(ctx, options)
+        : executableSource(ctx, options)
+      : undefined;
   // A JWT never contains whitespace; a stray newline would reach STS inside subject_token.
   const token = (await ctx.token()).trim();
   const stsRes = await post(ctx, STS_WHAT, buildStsRequest(options, token));
@@ -135,9 +143,7 @@ async function exchange(ctx: ExchangeContext, options: GcpOptions): Promise<Cred
   }
 
   const files: CredentialFile[] = [];
-  if (options.createCredentialsFile && options.credentialSource !== 'file') {
-    const refreshing: RefreshingSource =
-      options.credentialSource === 'url' ? urlSource(ctx, options) : executableSource(ctx, options);
+  if (refreshing) {
     files.push({
       name: CREDENTIALS_FILE,
       content: renderExternalAccount(buildExternalAccount(options, refreshing.source)),
