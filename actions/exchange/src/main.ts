@@ -4,7 +4,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { federate, formatError, parseRunConfig } from '@federate/core';
-import { parseExchangesYaml, readGitHubInputs } from '@federate/platforms';
+import { escapeCommandData, parseExchangesYaml, readGitHubInputs } from '@federate/platforms';
 import { loadTargets, targetNamesIn } from '@federate/targets/lazy';
 import { actionRuntime, inputNames } from './runtime.js';
 
@@ -51,9 +51,7 @@ async function run(): Promise<number> {
   } catch (error) {
     // One failure line for the step (::error:: annotates the run), redacted like everything else.
     const text = formatError(error, secrets);
-    process.stdout.write(
-      `::error title=Federate::${text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')}\n`,
-    );
+    process.stdout.write(`::error title=Federate::${escapeCommandData(text)}\n`);
     return 1;
   }
 }

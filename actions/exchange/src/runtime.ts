@@ -5,9 +5,13 @@
  * message cannot inject a workflow command into the log).
  */
 import { type Deps, type Env, httpClientFor, type Logger, SecretRegistry, userAgent } from '@federate/core';
-import { execNoShell, github, type PlatformInstance, transportFor } from '@federate/platforms';
-
-const escapeData = (s: string) => s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+import {
+  escapeCommandData,
+  execNoShell,
+  github,
+  type PlatformInstance,
+  transportFor,
+} from '@federate/platforms';
 
 /** githubLogger writes to stdout the way the runner reads it. */
 export function githubLogger(
@@ -18,10 +22,10 @@ export function githubLogger(
   const debug = env['RUNNER_DEBUG'] === '1' || env['ACTIONS_STEP_DEBUG'] === 'true';
   return {
     debug: (m) => {
-      if (debug) write(`::debug::${escapeData(secrets.redact(m))}\n`);
+      if (debug) write(`::debug::${escapeCommandData(secrets.redact(m))}\n`);
     },
     info: (m) => write(`${secrets.redact(m).replace(/^::/gm, ': :')}\n`),
-    warn: (m) => write(`::warning::${escapeData(secrets.redact(m))}\n`),
+    warn: (m) => write(`::warning::${escapeCommandData(secrets.redact(m))}\n`),
   };
 }
 

@@ -109,7 +109,8 @@ export class PlatformError extends FederateError {
     message: string,
     options: FederateErrorOptions & { status?: number } = {},
   ) {
-    super(code, message, options);
+    // Platform messages may quote a CLI's stderr or a metadata server: one line, bounded, like exchanges.
+    super(code, oneLine(message), options);
     this.platform = platform;
     this.status = options.status;
   }

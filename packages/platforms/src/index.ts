@@ -11,7 +11,13 @@ export * from './github/index.js';
 export * from './gitlab/index.js';
 export type { CleanupState, StateStore } from './shared/cleanup-state.js';
 export { checkEnvName, DANGEROUS_ENV_NAMES, outputEnvName } from './shared/env-name.js';
-export { dotenvLine, githubFileCommand, shellExport, shellQuote } from './shared/escape.js';
+export {
+  dotenvLine,
+  escapeCommandData,
+  githubFileCommand,
+  shellExport,
+  shellQuote,
+} from './shared/escape.js';
 export type * from './types.js';
 export { parseExchangesYaml } from './shared/exchanges-yaml.js';
 export { MAX_RESPONSE_BYTES, nodeTransport, proxyTransport, transportFor } from './shared/transport.js';

@@ -1,8 +1,8 @@
-import { execFile } from 'node:child_process';
 import { lstat, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExecFunction } from '@federate/core';
 import { startCircleCIIssuer } from '@federate/testkit';
+import { execNoShell } from '../shared/exec.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fakeJwt, HOSTILE_VALUES, sourceWithBash, testContext, withTempDir } from '../shared/testing.js';
 import { circleci } from './index.js';
@@ -16,14 +16,8 @@ afterAll(async () => {
   await issuer.close();
 });
 
-/** realExec runs a program without a shell, as the CLI's exec does. */
-const realExec: ExecFunction = (file, args, opts) =>
-  new Promise((resolve, reject) => {
-    execFile(file, [...args], { env: opts.env, timeout: opts.timeoutMs ?? 0 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== 'number') return reject(error);
-      resolve({ code: typeof error?.code === 'number' ? error.code : 0, stdout, stderr });
-    });
-  });
+// The product's own exec (no shell; a missing program resolves with code 127, never rejects).
+const realExec: ExecFunction = execNoShell;
 
 const claimsOf = (t: string) => JSON.parse(Buffer.from(t.split('.')[1] as string, 'base64url').toString());
 

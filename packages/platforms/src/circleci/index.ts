@@ -63,7 +63,7 @@ export function circleciTokenSource(ctx: PlatformContext): TokenSource {
         'circleci',
         `could not run \`circleci run oidc get\` for audience ${audience}${code ? ` (${code})` : ''}`,
         {
-          cause: error,
+          // No cause: a child-process error's message carries the command line and its stderr.
           hint: 'the job-internal `circleci` CLI exists only inside a CircleCI job (OIDC needs CircleCI cloud or server 4.4+)',
         },
       );

@@ -127,6 +127,11 @@ describe('proxies', () => {
     expect(proxied).toContain(new URL(base).host);
   });
 
+  it('bounds the body behind a proxy too', async () => {
+    const t = proxyTransport({ HTTP_PROXY: proxyUrl, NO_PROXY: '' });
+    await expect(t(attempt(`${base}/big`))).rejects.toMatchObject({ code: 'ERR_RESPONSE_TOO_LARGE' });
+  });
+
   it('honours NO_PROXY', async () => {
     proxied.length = 0;
     const t = proxyTransport({ HTTP_PROXY: proxyUrl, NO_PROXY: '127.0.0.1' });

@@ -86,11 +86,21 @@ export function proxyTransport(env: Env): Transport {
       dispatcher,
       maxRedirections: 0,
     } as Parameters<typeof request>[1]);
-    const text = await res.body.text();
+    // The same bound as nodeTransport, counted in bytes as they arrive: never buffer a hostile body.
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of res.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        res.body.destroy();
+        throw Object.assign(new Error('response body too large'), { code: 'ERR_RESPONSE_TOO_LARGE' });
+      }
+      chunks.push(chunk);
+    }
     return {
       status: res.statusCode,
       headers: headerBag(res.headers),
-      text: text.length > MAX_RESPONSE_BYTES ? text.slice(0, MAX_RESPONSE_BYTES) : text,
+      text: Buffer.concat(chunks).toString('utf8'),
     };
   };
 }
