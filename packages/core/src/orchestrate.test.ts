@@ -349,3 +349,28 @@ describe('revocation after a failed run', () => {
     expect(calls).toEqual(['https://revoke.example/v1/auth/token/revoke-self']);
   });
 });
+
+describe('errors a target throws', () => {
+  it('are scrubbed of every registered secret, in message and hint, before anyone sees them', async () => {
+    const sink = recordingSink();
+    const echoing = {
+      ...fakeTarget('alpha', 'ALPHA'),
+      async exchange(ctx: { secrets: SecretRegistry }, o: FakeOptions): Promise<Credentials> {
+        ctx.secrets.add(o.secret);
+        throw new ExchangeError('ERR_EXCHANGE_REJECTED', 'alpha', `server said: key ${o.secret} is wrong`, {
+          hint: `rotate ${o.secret}`,
+        });
+      },
+    };
+    const config = parseRunConfig(
+      { target: 'alpha', secret: 'echoed-api-key-1' },
+      { targets: { alpha: echoing } as unknown as Record<string, Target<never>>, env: {} },
+    );
+    const err = (await federate({ platform: platform(sink, { count: 0 }), config, deps: deps() }).catch(
+      (e) => e,
+    )) as AggregateExchangeError;
+    const inner = err.errors[0] as ExchangeError;
+    expect(inner.message).toBe('server said: key *** is wrong');
+    expect(inner.hint).toBe('rotate ***');
+  });
+});

@@ -119,6 +119,17 @@ class TokenCache {
   }
 }
 
+/**
+ * scrubbed redacts an error a target threw: a server may echo what it was sent (a client secret, an
+ * API key) into its error text, and the error object itself must never hold a secret.
+ */
+function scrubbed(fe: FederateError, secrets: Deps['secrets']): FederateError {
+  fe.message = secrets.redact(fe.message);
+  // `hint` is read-only to callers; the run that created the error may still clean it.
+  if (fe.hint) (fe as { hint: string }).hint = secrets.redact(fe.hint);
+  return fe;
+}
+
 /** noIdentity stands in for the platform token of an exchange that does not use one. */
 function noIdentity(platform: Platform['name']): Identity {
   return {
@@ -280,7 +291,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
         registerSecrets(deps, creds);
         return creds;
       } catch (error) {
-        const fe = toFederateError(error, `exchanging at ${exchange.target.title}`);
+        const fe = scrubbed(toFederateError(error, `exchanging at ${exchange.target.title}`), deps.secrets);
         if (fe instanceof ExchangeError && fe.claims === undefined) {
           fe.claims = identityClaims(identity, exchange.target.relevantClaims ?? []);
         }

@@ -23,9 +23,7 @@ export const azureTarget: Target<AzureOptions> = {
     const res = await ctx.http.request(buildAzureTokenRequest(options, assertion));
     if (res.status < 200 || res.status >= 300) {
       const audience = ctx.identity.audience[0] ?? defaultAzureAudience(options);
-      const error = parseAzureError(res, options, ctx.identity, audience);
-      error.message = ctx.secrets.redact(error.message);
-      throw error;
+      throw parseAzureError(res, options, ctx.identity, audience);
     }
     const creds = parseAzureSuccess(res, options, assertion, ctx.now());
     if (!options.refreshTokenFile) return creds;

@@ -213,7 +213,9 @@ describe('gcp target against the emulator', () => {
     const before = gcp.count('/v1/token');
     // The test token is not a GitHub runner's (no ACTIONS_ID_TOKEN_REQUEST_*), and no CLI is known.
     expect((await fails(await mint(), { 'credential-source': 'url' })).code).toBe('ERR_CONFIG_INVALID');
-    expect((await fails(await mint(), { 'credential-source': 'executable' })).code).toBe('ERR_CONFIG_INVALID');
+    expect((await fails(await mint(), { 'credential-source': 'executable' })).code).toBe(
+      'ERR_CONFIG_INVALID',
+    );
     expect(gcp.count('/v1/token')).toBe(before);
   });
 

@@ -23,12 +23,8 @@ export const oauthTarget: Target<OAuthOptions> = {
     if (options.clientSecret) ctx.secrets.add(options.clientSecret);
     const token = await ctx.token();
     const res = await ctx.http.request(buildOAuthTokenRequest(options, token));
-    if (res.status < 200 || res.status >= 300) {
-      const error = parseOAuthFailure(res, options);
-      // A server may echo what it was sent (a client secret) in error_description.
-      error.message = ctx.secrets.redact(error.message);
-      throw error;
-    }
+    // A server echoing the client secret in error_description is redacted by the run (core orchestrate).
+    if (res.status < 200 || res.status >= 300) throw parseOAuthFailure(res, options);
     return parseOAuthSuccess(res, options, ctx.now(), ctx.log, (s) => ctx.secrets.add(s));
   },
 };

@@ -60,8 +60,7 @@ export const pingOnePrivilegeTarget: Target<PingOneOptions> = {
     let jwks: unknown;
     const fetchToken = async () => {
       const res = await ctx.http.request(workloadTokenRequest(options, platformToken));
-      if (res.status < 200 || res.status >= 300)
-        throw workloadTokenError(res, call, (t) => ctx.secrets.redact(t));
+      if (res.status < 200 || res.status >= 300) throw workloadTokenError(res, call);
       const token = ctx.secrets.add(extractToken(res, options.tokenField));
       const decoded = decodeToken(token);
       if (options.jwksUrl) {

@@ -259,18 +259,14 @@ function hintFor(status: number, call: WorkloadCall): string | undefined {
   return undefined;
 }
 
-/** workloadTokenError turns a non-2xx answer into an ExchangeError; `redact` scrubs echoed secrets. */
-export function workloadTokenError(
-  res: HttpResponse,
-  call: WorkloadCall,
-  redact: (text: string) => string = (t) => t,
-): ExchangeError {
+/** workloadTokenError turns a non-2xx answer into an ExchangeError (the run redacts echoed secrets). */
+export function workloadTokenError(res: HttpResponse, call: WorkloadCall): ExchangeError {
   const body = jsonObject(res.text);
   const str = (k: string) => (typeof body?.[k] === 'string' ? (body[k] as string) : undefined);
   const serverCode = str('code') ?? str('error') ?? STATUS_NAMES[res.status];
   const text = str('message') ?? str('error_description') ?? str('detail') ?? (body ? undefined : res.text);
   const type = res.headers.get('content-type') ?? '';
-  const detail = text && !type.includes('html') ? `: ${clip(redact(text))}` : '';
+  const detail = text && !type.includes('html') ? `: ${clip(text)}` : '';
   return new ExchangeError(
     codeForStatus(res.status) === 'ERR_EXCHANGE_REJECTED' && res.status === 403
       ? 'ERR_EXCHANGE_POLICY'
