@@ -87,6 +87,16 @@ export function decodeIdentity(token: string, platformHint?: PlatformName): Iden
   };
 }
 
+/** jwtExpiry reads `exp` from a token that may be a JWT, without verifying it; undefined otherwise. */
+export function jwtExpiry(token: string): Date | undefined {
+  try {
+    const exp = decodeJwt(token).exp;
+    return typeof exp === 'number' && Number.isFinite(exp) ? new Date(exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** identityClaims is the secret-free claim digest shown in summaries and failure reports. */
 export function identityClaims(identity: Identity, extra: readonly string[] = []): Record<string, string> {
   const out: Record<string, string> = {

@@ -9,6 +9,7 @@ import {
   ExchangeError,
   type HttpResponse,
   type Identity,
+  jwtExpiry,
 } from '@federate/core';
 import { type OAuthFailure, oauthFailureError, parseTokenResponse } from '../shared/oauth.js';
 import { optional } from '../shared/response.js';
@@ -129,7 +130,7 @@ export function parseAzureSuccess(
       secret: false,
       env: 'AZURE_SUBSCRIPTION_ID',
     });
-  const exp = jwtExp(assertion);
+  const exp = jwtExpiry(assertion);
   return {
     target: 'azure',
     principal: `${options.clientId}@${options.tenantId}`,
@@ -151,15 +152,4 @@ export function parseAzureSuccess(
       `AZURE_FEDERATED_TOKEN_FILE holds the platform token${exp ? `, valid until ${exp.toISOString()}` : ''}; Azure SDKs exchange it themselves but it is not refreshed`,
     ],
   };
-}
-
-function jwtExp(token: string): Date | undefined {
-  try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as {
-      exp?: unknown;
-    };
-    return typeof payload.exp === 'number' ? new Date(payload.exp * 1000) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,11 +1,10 @@
-import { ExchangeError, type HttpResponse } from '@federate/core';
+import { ExchangeError, type HttpResponse, jwtExpiry } from '@federate/core';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../shared/test-context.js';
 import { gcpTarget } from './index.js';
 import {
   type IamContext,
   iamError,
-  jwtExpiry,
   parseGenerateAccessToken,
   parseGenerateIdToken,
   parseGoogleApiError,

@@ -4,7 +4,7 @@
  * `{"error":{"code","message","status","details"}}`. Each error keeps the server's code and gets a
  * hint that fixes its usual cause.
  */
-import { ExchangeError, type HttpResponse, type Identity } from '@federate/core';
+import { ExchangeError, type HttpResponse, type Identity, jwtExpiry } from '@federate/core';
 import {
   clip,
   codeForStatus,
@@ -238,18 +238,6 @@ export function parseGenerateAccessToken(res: HttpResponse, serviceAccount: stri
       },
     );
   return { accessToken, expiresAt: new Date(at) };
-}
-
-/** jwtExpiry reads a JWT's exp without verifying it (the caller only needs the date). */
-export function jwtExpiry(token: string): Date | undefined {
-  const part = token.split('.')[1];
-  if (part === undefined) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof claims.exp === 'number' ? new Date(claims.exp * 1000) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** parseGenerateIdToken reads `{token}`; the token must be a JWT (gcloud decodes it too). */

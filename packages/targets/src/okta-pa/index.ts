@@ -5,10 +5,16 @@
  * with the platform token in the child's environment (`--jwt-env`), never in argv. The OPA token is
  * exported as OPA_TOKEN with the team and connection, ready for `sft ssh … --workload-role …`.
  */
-import { type Credentials, type CredentialValue, FederateError, type Target } from '@federate/core';
+import {
+  type Credentials,
+  type CredentialValue,
+  FederateError,
+  type Target,
+  jwtExpiry,
+} from '@federate/core';
 import { type OktaPaOptions, parse } from './options.js';
 import { authenticateCommand } from './request.js';
-import { parseSftResult, TARGET, tokenExpiry } from './response.js';
+import { parseSftResult, TARGET } from './response.js';
 
 export {
   DEFAULT_ENV_NAME as OKTA_PA_DEFAULT_ENV_NAME,
@@ -103,7 +109,7 @@ export const oktaPaTarget: Target<OktaPaOptions> = {
     return {
       target: TARGET,
       principal: `${options.team}/${options.connection}${options.roleHint ? ` as ${options.roleHint}` : ''}`,
-      expiresAt: tokenExpiry(token),
+      expiresAt: jwtExpiry(token),
       values,
       files: [],
       revoke: [],

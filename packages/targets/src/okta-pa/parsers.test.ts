@@ -1,16 +1,9 @@
-import { parseRunConfig, type Target } from '@federate/core';
+import { parseRunConfig, type Target, jwtExpiry } from '@federate/core';
 import { describe, expect, it } from 'vitest';
 import { parseOptions } from '../shared/test-context.js';
 import { oktaPaTarget } from './index.js';
 import { authenticateCommand, JWT_ENV } from './request.js';
-import {
-  classifyStderr,
-  parseSftResult,
-  type SftCall,
-  scrubStderr,
-  sftFailure,
-  tokenExpiry,
-} from './response.js';
+import { classifyStderr, parseSftResult, type SftCall, scrubStderr, sftFailure } from './response.js';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyZXBvOmFjbWUvYXBwIn0.c2lnbmF0dXJlLXZhbHVl';
 
@@ -228,8 +221,8 @@ describe('okta-pa results', () => {
   it('reads exp only when the token is a JWT', () => {
     const exp = 2_000_000_000;
     const jwt = `eyJhbGciOiJub25lIn0.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.`;
-    expect(tokenExpiry(jwt)?.getTime()).toBe(exp * 1000);
-    expect(tokenExpiry('opa_opaque')).toBeUndefined();
-    expect(tokenExpiry('a.b.c')).toBeUndefined();
+    expect(jwtExpiry(jwt)?.getTime()).toBe(exp * 1000);
+    expect(jwtExpiry('opa_opaque')).toBeUndefined();
+    expect(jwtExpiry('a.b.c')).toBeUndefined();
   });
 });

@@ -220,17 +220,3 @@ export function parseSftResult(result: SftResult, call: SftCall, register: (secr
     );
   return out;
 }
-
-/** tokenExpiry reads `exp` when the OPA token happens to be a JWT; its format is not documented. */
-export function tokenExpiry(token: string): Date | undefined {
-  const part = token.split('.')[1];
-  if (token.split('.').length !== 3 || !part) return undefined;
-  try {
-    const claims = JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp?: unknown };
-    return typeof claims.exp === 'number' && Number.isFinite(claims.exp)
-      ? new Date(claims.exp * 1000)
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}

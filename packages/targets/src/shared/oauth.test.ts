@@ -1,9 +1,9 @@
 import type { HttpResponse } from '@federate/core';
+import { jwtExpiry } from '@federate/core';
 import { describe, expect, it } from 'vitest';
 import {
   basicAuthorization,
   ENV_NAME,
-  jwtExpiry,
   oauthFailureError,
   parseTokenResponse,
   parseWwwAuthenticate,

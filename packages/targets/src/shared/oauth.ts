@@ -3,7 +3,7 @@
  * token-type URNs, RFC 6749 client authentication, the §5.1 success body and the §5.2 error body (also
  * when a 401 carries the error only in WWW-Authenticate), each with a hint that fixes the usual cause.
  */
-import { ExchangeError, type HttpResponse } from '@federate/core';
+import { ExchangeError, type HttpResponse, jwtExpiry } from '@federate/core';
 import {
   clip,
   codeForStatus,
@@ -125,19 +125,6 @@ export interface TokenResponse {
   issuedTokenType: string | undefined;
   refreshToken: string | undefined;
   scope: string | undefined;
-}
-
-/** jwtExpiry reads `exp` from a JWT without verifying it, for tokens issued without expires_in. */
-export function jwtExpiry(token: string): Date | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const payload = JSON.parse(Buffer.from(parts[1] as string, 'base64url').toString('utf8')) as unknown;
-    const exp = (payload as { exp?: unknown } | null)?.exp;
-    return typeof exp === 'number' && Number.isFinite(exp) ? new Date(exp * 1000) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
