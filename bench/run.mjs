@@ -14,14 +14,24 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const node = process.execPath;
 const cli = join(root, 'packages/cli/dist/federate.mjs');
 const actionMain = join(root, 'actions/exchange/dist/main.js');
-const rssFile = join(mkdtempSync(join(tmpdir(), 'bench-')), 'rss');
-// Records the process's peak RSS at exit (the same preload for every contender, the floor included).
-const preload = `data:text/javascript,${encodeURIComponent(`import { appendFileSync } from 'node:fs'; process.on('exit', () => appendFileSync(${JSON.stringify(rssFile)}, process.resourceUsage().maxRSS + '\\n'));`)}`;
+const benchDir = mkdtempSync(join(tmpdir(), 'bench-'));
+const rssFile = join(benchDir, 'rss');
+// Records the process's peak RSS at exit: the same preload for every contender, the floor included.
+// CommonJS and getBuiltinModule, so the preload itself loads nothing (an ESM `import 'node:fs'`
+// would load fs/promises and readline into every contender, hiding what each one really loads).
+const preloadFile = join(benchDir, 'rss.cjs');
+writeFileSync(
+  preloadFile,
+  `process.on('exit', () => process.getBuiltinModule('node:fs').appendFileSync(${JSON.stringify(rssFile)}, process.resourceUsage().maxRSS + '\\n'));\n`,
+);
 
 function once(args, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
-    const child = spawn(node, ['--import', preload, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, ['--require', preloadFile, ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stdout.resume();
     child.stderr.on('data', (c) => (err += c));

@@ -4,6 +4,7 @@
 // Flags: --metafile writes <out>.meta.json for size analysis; --embed undici,yaml (single-file mode)
 // keeps those lazily-imported packages inside the one file as inert text, materialised only on use.
 import { appendFileSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { build } from 'esbuild';
 
@@ -29,11 +30,61 @@ const common = {
   logLevel: 'warning',
   metafile: flag('--metafile'),
   define: { __FEDERATE_VERSION__: JSON.stringify(pkg.version) },
-  // Some CommonJS dependencies call require(); give ESM output a real one.
-  banner: {
-    js: "import { createRequire as __federateRequire } from 'node:module'; const require = __federateRequire(import.meta.url);",
-  },
+  plugins: [builtinsAsCommonJs()],
 };
+
+/**
+ * builtinsAsCommonJs turns every Node builtin import (`import { x } from 'node:fs'`, and a bundled
+ * CommonJS dependency's `require('fs')`) into `process.getBuiltinModule()`. An ESM import of a builtin
+ * makes Node build its ESM facade, which reads every export and so runs every lazy getter: `node:fs`
+ * loads fs/promises and readline, `node:crypto` loads WebCrypto (measured in bench/: several ms of
+ * every cold start). An import becomes one pure, tree-shaken binding per name actually imported (no
+ * esbuild CommonJS interop copying ~100 properties per module); a require() gets the module object.
+ * It also means the bundles need no createRequire banner.
+ */
+function builtinsAsCommonJs() {
+  const bare = new Set(builtinModules);
+  const load = (name) =>
+    [
+      `const m = process.getBuiltinModule(${JSON.stringify(name)});`,
+      // A builtin this Node lacks (node:sqlite on Node 20) throws like require() would, not undefined.
+      `if (m === undefined) throw Object.assign(new Error(${JSON.stringify(`Cannot find module '${name}'`)}), { code: 'MODULE_NOT_FOUND' });`,
+    ].join('\n');
+  return {
+    name: 'federate-builtins-as-commonjs',
+    setup(b) {
+      b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) => {
+        const name = args.path.replace(/^node:/, '');
+        if (!args.path.startsWith('node:') && !bare.has(name)) return undefined;
+        const esm = args.kind === 'import-statement' || args.kind === 'dynamic-import';
+        return {
+          path: `node:${name}`,
+          namespace: esm ? 'federate-builtin-esm' : 'federate-builtin-cjs',
+          // Loading a builtin has no effect we rely on: a module whose imports all went unused is dropped.
+          sideEffects: false,
+        };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'federate-builtin-cjs' }, (args) => ({
+        contents: `${load(args.path)}\nmodule.exports = m;`,
+        loader: 'js',
+      }));
+      b.onLoad({ filter: /.*/, namespace: 'federate-builtin-esm' }, (args) => {
+        const names = Object.keys(process.getBuiltinModule(args.path) ?? {}).filter(
+          (k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default',
+        );
+        return {
+          contents: [
+            load(args.path),
+            'export default m;',
+            // Read at first evaluation, like Node's own facade, but only for the names imported.
+            ...names.map((k) => `export const ${k} = /* @__PURE__ */ (() => m.${k})();`),
+          ].join('\n'),
+          loader: 'js',
+        };
+      });
+    },
+  };
+}
 
 if (flag('--split')) {
   const outdir = value('--outdir') ?? 'dist';
@@ -59,7 +110,7 @@ if (flag('--split')) {
     ...common,
     entryPoints: [entry],
     outfile,
-    plugins: embedded ? [embedded.plugin] : [],
+    plugins: [...common.plugins, ...(embedded ? [embedded.plugin] : [])],
   });
   // The embedded packages travel as trailing comment lines: V8 skips a comment far faster than it
   // scans a string literal, and brotli keeps them small. Nothing reads them until a proxy or an

@@ -6,7 +6,6 @@
  * document stays parseable.
  */
 import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { PlatformError, type ExportedVariable, type Sink, type TokenSource } from '@federate/core';
 import { checkEnvName, outputEnvName } from '../shared/env-name.js';
@@ -35,7 +34,7 @@ export function fileTokenSource(ctx: PlatformContext): TokenSource {
         source = `the token file ${path}`;
         try {
           // Follows symlinks on purpose: Kubernetes projects tokens through ..data links.
-          token = (await readFile(path, 'utf8')).trimEnd();
+          token = readFileSync(path, 'utf8').trimEnd();
         } catch (error) {
           throw new PlatformError('ERR_PLATFORM_TOKEN_UNAVAILABLE', 'file', `cannot read ${source}`, {
             cause: error,

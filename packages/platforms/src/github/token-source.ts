@@ -3,7 +3,7 @@
  * (GET, bearer request token, `audience` query parameter) but through core's HTTP helper, so it has
  * our timeouts, retries and error messages, and never logs the URL's query.
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { PlatformError, type TokenSource } from '@federate/core';
 import type { PlatformContext } from '../types.js';
 
@@ -19,7 +19,7 @@ async function forkHint(ctx: PlatformContext): Promise<string | undefined> {
   const path = ctx.env['GITHUB_EVENT_PATH'];
   if (!path) return undefined;
   try {
-    const payload = JSON.parse(await readFile(path, 'utf8')) as {
+    const payload = JSON.parse(readFileSync(path, 'utf8')) as {
       pull_request?: { head?: { repo?: { full_name?: string } }; base?: { repo?: { full_name?: string } } };
     };
     const head = payload.pull_request?.head?.repo?.full_name;

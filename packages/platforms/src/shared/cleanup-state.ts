@@ -3,8 +3,7 @@
  * `cleanup`) must undo, and how it is undone. The state may come from a file or a variable an
  * attacker could touch, so it is validated and only paths inside its own directory are removed.
  */
-import type { Stats } from 'node:fs';
-import { lstat, rmdir, unlink } from 'node:fs/promises';
+import { lstatSync, rmdirSync, type Stats, unlinkSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Logger, RevokeRecord } from '@federate/core';
 import { isInside } from './private-dir.js';
@@ -87,7 +86,7 @@ export function mergeCleanupStates(dir: string, ...states: Array<CleanupState | 
 
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch {
     return undefined;
   }
@@ -106,7 +105,7 @@ export async function removeRecorded(state: CleanupState, log: Logger): Promise<
     }
     const st = await lstatOrUndefined(file);
     if (!st || st.isDirectory()) continue;
-    await unlink(file);
+    unlinkSync(file);
     removed.push(file);
   }
   const dirs = state.dirs.filter((d) => isInside(state.dir, d)).sort((a, b) => b.length - a.length);
@@ -119,7 +118,7 @@ export async function removeEmptyDir(dir: string, log: Logger): Promise<boolean>
   const st = await lstatOrUndefined(dir);
   if (!st?.isDirectory()) return false;
   try {
-    await rmdir(dir);
+    rmdirSync(dir);
     return true;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;

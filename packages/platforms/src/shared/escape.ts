@@ -3,8 +3,8 @@
  * into text that the consumer (bash, a dotenv parser, the Actions runner) reads back byte for byte,
  * or refuses the value. Errors name the variable, never the value.
  */
-import { randomUUID } from 'node:crypto';
 import { FederateError } from '@federate/core';
+import { randomHex } from './random.js';
 
 function refuse(name: string, why: string, hint?: string): never {
   throw new FederateError(
@@ -54,7 +54,8 @@ export function dotenvLine(name: string, value: string): string {
 
 /** newHeredocDelimiter returns a delimiter no one can predict (the runner's own helper does the same). */
 export function newHeredocDelimiter(): string {
-  return `ghadelimiter_${randomUUID()}`;
+  // The same 128 bits of randomness as the runner's `ghadelimiter_<uuid>`, as hex.
+  return `ghadelimiter_${randomHex(16)}`;
 }
 
 /**

@@ -4,11 +4,25 @@
  * O_CREAT|O_EXCL|O_NOFOLLOW and renamed into place, so a reader sees the whole file or none, and a
  * symlink planted at the destination (or as the directory) is refused, never followed.
  */
-import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+// Synchronous fs calls behind async signatures: these are a handful of tiny local operations, and
+// node:fs/promises (with the readline and watcher modules it loads) costs ~2 ms of every cold start.
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  type Stats,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PlatformError } from '@federate/core';
+import { randomHex } from './random.js';
 
 /** PRIVATE_DIR_MODE and PRIVATE_FILE_MODE are the modes we create with. */
 export const PRIVATE_DIR_MODE = 0o700;
@@ -25,9 +39,17 @@ function exportError(platform: string, message: string, cause?: unknown, hint?: 
   });
 }
 
+function ignoreError(f: () => void): void {
+  try {
+    f();
+  } catch {
+    // best effort: the original error is the one worth reporting
+  }
+}
+
 async function lstatOrUndefined(path: string): Promise<Stats | undefined> {
   try {
-    return await lstat(path);
+    return lstatSync(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
@@ -45,14 +67,14 @@ export function isInside(dir: string, path: string): boolean {
  * directory (not a symlink) owned by us; its mode is then tightened to 0700.
  */
 export async function ensurePrivateDir(platform: string, path: string, exclusive: boolean): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
+  mkdirSync(dirname(path), { recursive: true });
   try {
-    await mkdir(path, { mode: PRIVATE_DIR_MODE });
+    mkdirSync(path, { mode: PRIVATE_DIR_MODE });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || exclusive)
       throw exportError(platform, `could not create the private directory ${path}`, error);
   }
-  const st = await lstat(path);
+  const st = lstatSync(path);
   if (st.isSymbolicLink() || !st.isDirectory())
     throw exportError(
       platform,
@@ -63,7 +85,7 @@ export async function ensurePrivateDir(platform: string, path: string, exclusive
   const uid = process.getuid?.();
   if (uid !== undefined && st.uid !== uid)
     throw exportError(platform, `refusing to use ${path}: it belongs to another user`);
-  if ((st.mode & 0o777) !== PRIVATE_DIR_MODE) await chmod(path, PRIVATE_DIR_MODE);
+  if ((st.mode & 0o777) !== PRIVATE_DIR_MODE) chmodSync(path, PRIVATE_DIR_MODE);
 }
 
 /**
@@ -84,19 +106,19 @@ export async function writeFileAtomic(
       undefined,
       'remove it; Federate never follows links when writing credentials',
     );
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(8).toString('hex')}.tmp`);
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  const tmp = join(dirname(path), `.${basename(path)}.${randomHex(8)}.tmp`);
+  let fd: number | undefined;
   try {
-    fh = await open(tmp, CREATE_FLAGS, PRIVATE_FILE_MODE);
-    await fh.writeFile(content, 'utf8');
+    fd = openSync(tmp, CREATE_FLAGS, PRIVATE_FILE_MODE);
+    writeFileSync(fd, content, 'utf8');
     // The umask may have narrowed the mode; a file asked to be 0600 must be exactly that.
-    await fh.chmod(mode & 0o777);
-    await fh.close();
-    fh = undefined;
-    await rename(tmp, path);
+    fchmodSync(fd, mode & 0o777);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
   } catch (error) {
-    await fh?.close().catch(() => {});
-    await unlink(tmp).catch(() => {});
+    if (fd !== undefined) ignoreError(() => closeSync(fd as number));
+    ignoreError(() => unlinkSync(tmp));
     if (error instanceof PlatformError) throw error;
     throw exportError(platform, `could not write ${path}`, error);
   }
@@ -113,14 +135,14 @@ export async function appendPrivateFile(platform: string, path: string, text: st
       platform,
       `refusing to append to ${path}: it is ${existing.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}`,
     );
-  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  let fd: number | undefined;
   try {
-    fh = await open(path, APPEND_FLAGS, PRIVATE_FILE_MODE);
-    await fh.appendFile(text, 'utf8');
+    fd = openSync(path, APPEND_FLAGS, PRIVATE_FILE_MODE);
+    writeFileSync(fd, text, 'utf8');
   } catch (error) {
     throw exportError(platform, `could not append to ${path}`, error);
   } finally {
-    await fh?.close().catch(() => {});
+    if (fd !== undefined) ignoreError(() => closeSync(fd as number));
   }
 }
 
@@ -145,7 +167,7 @@ export class PrivateDir {
 
   /** random returns a PrivateDir at `<parent>/<prefix><random>` that is created exclusively on first use. */
   static random(platform: string, parent: string, prefix: string): PrivateDir {
-    return new PrivateDir(platform, join(parent, `${prefix}${randomBytes(8).toString('hex')}`), {
+    return new PrivateDir(platform, join(parent, `${prefix}${randomHex(8)}`), {
       exclusive: true,
     });
   }
@@ -181,7 +203,7 @@ export class PrivateDir {
       current = join(current, part);
       const st = await lstatOrUndefined(current);
       if (!st) {
-        await mkdir(current, { mode: PRIVATE_DIR_MODE });
+        mkdirSync(current, { mode: PRIVATE_DIR_MODE });
         this.#dirs.add(current);
       } else if (st.isSymbolicLink() || !st.isDirectory()) {
         throw exportError(this.#platform, `refusing to write under ${current}: it is not a plain directory`);
@@ -208,7 +230,7 @@ export class PrivateDir {
     const st = await lstatOrUndefined(target);
     if (!st) return undefined;
     if (!st.isFile()) throw exportError(this.#platform, `refusing to read ${target}: not a regular file`);
-    return readFile(target, 'utf8');
+    return readFileSync(target, 'utf8');
   }
 
   /** append adds text to a file of ours, rewriting it atomically. */

@@ -3,7 +3,7 @@
  * directory, the cleanup record kept current after every write, the secret-free text summary, and
  * cleanup. Platforms add only their own mask/exportEnv/setOutputs.
  */
-import { unlink } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
 import {
   type CleanupRecord,
   type CredentialFile,
@@ -36,7 +36,11 @@ export function fileStateStore(dir: PrivateDir): StateStore {
       await dir.write(CLEANUP_STATE_FILE, `${JSON.stringify(state)}\n`);
     },
     async clear() {
-      await unlink(dir.resolve(CLEANUP_STATE_FILE)).catch(() => {});
+      try {
+        unlinkSync(dir.resolve(CLEANUP_STATE_FILE));
+      } catch {
+        // already gone
+      }
     },
   };
 }

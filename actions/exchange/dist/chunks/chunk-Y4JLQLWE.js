@@ -1,2 +1,1 @@
-import { createRequire as __federateRequire } from 'node:module'; const require = __federateRequire(import.meta.url);
 var i=/\$\{federate-file:([^}]+)\}/g;function f(e){return`\${federate-file:${e}}`}function o(e,t){return e.replace(i,(s,r)=>{let n=t[r];if(n===void 0)throw new TypeError(`resolveFileRefs: no file named ${r} was written before this one`);return JSON.stringify(n).slice(1,-1)})}export{f as a,o as b};
