@@ -4,7 +4,7 @@
  */
 import { appendFileSync } from 'node:fs';
 import { federate, formatError, parseRunConfig } from '@federate/core';
-import { escapeCommandData, parseExchangesYaml, readGitHubInputs } from '@federate/platforms';
+import { escapeCommandData, parseExchangesYaml, readGitHubInputs, writeStdout } from '@federate/platforms';
 import { loadTargets, targetNamesIn } from '@federate/targets/lazy';
 import { actionRuntime, inputNames } from './runtime.js';
 
@@ -41,7 +41,7 @@ async function run(): Promise<number> {
         failed ||= trust.checksFailed(report);
       }
       if (failed) {
-        process.stdout.write(
+        writeStdout(
           '::error title=Federate::dry run: the token failed a verification check (see the report above)\n',
         );
         return 1;
@@ -51,7 +51,7 @@ async function run(): Promise<number> {
   } catch (error) {
     // One failure line for the step (::error:: annotates the run), redacted like everything else.
     const text = formatError(error, secrets);
-    process.stdout.write(`::error title=Federate::${escapeCommandData(text)}\n`);
+    writeStdout(`::error title=Federate::${escapeCommandData(text)}\n`);
     return 1;
   }
 }

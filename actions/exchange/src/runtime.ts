@@ -11,13 +11,14 @@ import {
   github,
   type PlatformInstance,
   transportFor,
+  writeStdout,
 } from '@federate/platforms';
 
 /** githubLogger writes to stdout the way the runner reads it. */
 export function githubLogger(
   env: Env,
   secrets: SecretRegistry,
-  write: (t: string) => void = (t) => void process.stdout.write(t),
+  write: (t: string) => void = writeStdout,
 ): Logger {
   const debug = env['RUNNER_DEBUG'] === '1' || env['ACTIONS_STEP_DEBUG'] === 'true';
   return {
@@ -68,7 +69,7 @@ export function actionRuntime(step: 'main' | 'post'): ActionRuntime {
     secrets,
     log,
     now: deps.now,
-    write: (t) => void process.stdout.write(t),
+    write: writeStdout,
     options: {},
   });
   return { deps, platform, http };

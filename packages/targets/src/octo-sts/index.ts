@@ -4,12 +4,12 @@
  * `token` output, and revoked at cleanup with `DELETE /installation/token`, as octo-sts/action's post
  * step does, but against the configured GitHub API so GHES works too.
  */
-import { createHash } from 'node:crypto';
 import { type Credentials, ExchangeError, FederateError, type Target } from '@federate/core';
 import { DEFAULT_DOMAIN, type OctoStsOptions, parse } from './options.js';
 import { exchangeRequest, revokeRequest } from './request.js';
 import { codeForStatus } from '../shared/response.js';
 import { exchangeError, parseExchange, TARGET } from './response.js';
+import { nodeCrypto } from '../shared/node-crypto.js';
 
 export {
   DEFAULT_DOMAIN,
@@ -46,7 +46,7 @@ export const octoStsTarget: Target<OctoStsOptions> = {
     const token = parseExchange(res);
     ctx.secrets.add(token);
     // octo-sts logs the same digest (TokenSHA256): it correlates this run with the server's audit log.
-    const digest = createHash('sha256').update(token).digest('hex');
+    const digest = nodeCrypto().createHash('sha256').update(token).digest('hex');
     ctx.log.info(`octo-sts issued a token for ${options.scope} (sha256 ${digest})`);
     return {
       target: TARGET,

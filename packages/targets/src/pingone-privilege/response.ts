@@ -12,10 +12,11 @@
  * - Errors: 401 bad API key, 403 no workload policy granting access now, 404 unknown tenant or
  *   workload, 429 throttled, 5xx server. The body's `code`/`error` and `message` are shown if JSON.
  */
-import { createPublicKey, type JsonWebKey, verify as verifySignature, constants } from 'node:crypto';
+import type { JsonWebKey } from 'node:crypto';
 import { ExchangeError, type HttpResponse } from '@federate/core';
 import { clip, codeForStatus, optional, parseJsonBody, requestIdOf } from '../shared/response.js';
 import type { PingOneMappingEntry } from './options.js';
+import { nodeCrypto } from '../shared/node-crypto.js';
 
 /** TARGET is the target name errors carry. */
 export const TARGET = 'pingone-privilege';
@@ -129,7 +130,7 @@ const ALGS: Record<string, { hash: string | null; options?: Record<string, unkno
   RS256: { hash: 'sha256' },
   RS384: { hash: 'sha384' },
   RS512: { hash: 'sha512' },
-  PS256: { hash: 'sha256', options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
+  PS256: { hash: 'sha256', options: { padding: 'pss', saltLength: 32 } },
   ES256: { hash: 'sha256', options: { dsaEncoding: 'ieee-p1363' } },
   ES384: { hash: 'sha384', options: { dsaEncoding: 'ieee-p1363' } },
   EdDSA: { hash: null },
@@ -156,10 +157,15 @@ export function verifyJwtSignature(
   const [h, p, s] = token.split('.') as [string, string, string];
   const data = Buffer.from(`${h}.${p}`);
   const signature = Buffer.from(s, 'base64url');
+  const crypto = nodeCrypto();
   for (const jwk of candidates) {
     try {
-      const key = createPublicKey({ key: jwk, format: 'jwk' });
-      if (verifySignature(spec.hash, data, { key, ...spec.options } as never, signature)) return;
+      const key = crypto.createPublicKey({ key: jwk, format: 'jwk' });
+      const options =
+        spec.options?.['padding'] === 'pss'
+          ? { ...spec.options, padding: crypto.constants.RSA_PKCS1_PSS_PADDING }
+          : spec.options;
+      if (crypto.verify(spec.hash, data, { key, ...options } as never, signature)) return;
     } catch {
       // A key of another type: try the next one.
     }

@@ -1,0 +1,1 @@
+function o(){return process.getBuiltinModule("node:crypto")}export{o as a};

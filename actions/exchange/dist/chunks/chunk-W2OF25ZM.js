@@ -1,1 +1,0 @@
-var e=process.getBuiltinModule("node:crypto");if(e===void 0)throw Object.assign(new Error("Cannot find module 'node:crypto'"),{code:"MODULE_NOT_FOUND"});var t=e.createHash;var r=e.createPublicKey;var o=e.verify;var c=e.constants;export{t as a,r as b,o as c,c as d};
