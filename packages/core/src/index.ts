@@ -3,6 +3,7 @@
  * Pure: callers pass env, fetch, clock, sleep and randomness in.
  */
 export * from './duration.js';
+export * from './env-name.js';
 export * from './errors.js';
 export * from './file-refs.js';
 export * from './format-error.js';

@@ -5,6 +5,7 @@
  */
 import { ConfigError, type ConfigIssue, type ErrorCode } from './errors.js';
 import { parseDuration } from './duration.js';
+import { envNameProblem } from './env-name.js';
 import { checkSecureUrl } from './url.js';
 
 /** RawInputs are kebab-case input names to raw strings; empty strings count as absent. */
@@ -95,6 +96,35 @@ export class InputReader {
   }
 
   /** boolean accepts exactly true/false (any case), like @actions/core getBooleanInput. */
+  /**
+   * envName reads the name a value will be exported as, with the policy every sink applies later
+   * (core's envNameProblem, every CI platform's reserved names included), so a bad name fails before
+   * any request. `own` lists names the target exports itself, which this one must not overwrite.
+   */
+  envName(input: string, fallback: string, opts: FieldOptions & { own?: readonly string[] } = {}): string {
+    const v = this.#get(input);
+    if (v === undefined) return fallback;
+    const problem = envNameProblem(v);
+    if (problem?.kind === 'pattern')
+      this.problem(
+        input,
+        'ERR_CONFIG_PATTERN',
+        'must be a variable name: letters, digits and underscores, not starting with a digit',
+        opts.hint,
+      );
+    else if (problem)
+      this.problem(
+        input,
+        'ERR_CONFIG_INVALID',
+        `must not be ${v}: ${problem.reason}`,
+        'choose another variable name',
+      );
+    else if (opts.own?.includes(v.toUpperCase()))
+      this.problem(input, 'ERR_CONFIG_INVALID', `must not be ${v}, which this target exports itself`);
+    else return v;
+    return fallback;
+  }
+
   boolean(input: string, defaultValue: boolean, opts: FieldOptions = {}): boolean {
     const v = this.#get(input);
     if (v === undefined) return defaultValue;

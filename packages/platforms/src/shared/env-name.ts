@@ -3,59 +3,17 @@
  * and must not be one that changes how later programs start (a credential exchange has no business
  * setting NODE_OPTIONS or LD_PRELOAD) or one the platform reserves for itself.
  */
-import { PlatformError } from '@federate/core';
+import { envNameProblem, PlatformError } from '@federate/core';
 
-/** ENV_NAME_PATTERN is a POSIX shell identifier. */
-export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export { DANGEROUS_ENV_NAMES, DANGEROUS_ENV_PREFIXES, ENV_NAME_PATTERN } from '@federate/core';
 
-/** DANGEROUS_ENV_NAMES change how shells, loaders and runtimes start; exporting them is refused. */
-export const DANGEROUS_ENV_NAMES: ReadonlySet<string> = new Set([
-  'PATH',
-  'HOME',
-  'SHELL',
-  'ENV',
-  'BASH_ENV',
-  'SHELLOPTS',
-  'BASHOPTS',
-  'IFS',
-  'PS4',
-  'PROMPT_COMMAND',
-  'CDPATH',
-  'GLOBIGNORE',
-  'NODE_OPTIONS',
-  'NODE_PATH',
-  'NODE_EXTRA_CA_CERTS',
-  'JAVA_TOOL_OPTIONS',
-  '_JAVA_OPTIONS',
-  'JDK_JAVA_OPTIONS',
-  'PYTHONPATH',
-  'PYTHONSTARTUP',
-  'PYTHONHOME',
-  'PYTHONINSPECT',
-  'PERL5OPT',
-  'PERL5LIB',
-  'PERLLIB',
-  'RUBYOPT',
-  'RUBYLIB',
-  'GIT_SSH',
-  'GIT_SSH_COMMAND',
-  'GIT_ASKPASS',
-  'GIT_EXEC_PATH',
-  'GIT_CONFIG_GLOBAL',
-  'GIT_CONFIG_SYSTEM',
-  'SSH_ASKPASS',
-  'EDITOR',
-  'VISUAL',
-  'PAGER',
-  'TMPDIR',
-]);
-
-/** DANGEROUS_ENV_PREFIXES are loader and shell-function prefixes refused on every platform. */
-export const DANGEROUS_ENV_PREFIXES: readonly string[] = ['LD_', 'DYLD_', 'BASH_FUNC_', 'GIT_CONFIG_'];
-
-/** checkEnvName throws ERR_PLATFORM_EXPORT when `name` is invalid, dangerous, or reserved by the platform. */
+/**
+ * checkEnvName throws ERR_PLATFORM_EXPORT when `name` is invalid, dangerous, or reserved by this
+ * platform: the same policy (core's envNameProblem) the option parsers applied before any request.
+ */
 export function checkEnvName(platform: string, name: string, reservedPrefixes: readonly string[] = []): void {
-  if (!ENV_NAME_PATTERN.test(name)) {
+  const problem = envNameProblem(name, reservedPrefixes);
+  if (problem?.kind === 'pattern') {
     throw new PlatformError(
       'ERR_PLATFORM_EXPORT',
       platform,
@@ -63,16 +21,11 @@ export function checkEnvName(platform: string, name: string, reservedPrefixes: r
       { hint: 'use letters, digits and underscores, not starting with a digit' },
     );
   }
-  // Windows environments are case-insensitive (`Path`), so compare in upper case.
-  const upper = name.toUpperCase();
-  const why = DANGEROUS_ENV_NAMES.has(upper)
-    ? 'it changes how later programs start'
-    : DANGEROUS_ENV_PREFIXES.some((p) => upper.startsWith(p))
-      ? 'it changes how later programs start'
-      : reservedPrefixes.some((p) => upper.startsWith(p))
-        ? `the ${platform} platform reserves the ${reservedPrefixes.find((p) => upper.startsWith(p))}* names`
-        : undefined;
-  if (why) {
+  if (problem) {
+    const why =
+      problem.kind === 'reserved'
+        ? `the ${platform} platform reserves the ${problem.prefix}* names`
+        : problem.reason;
     throw new PlatformError('ERR_PLATFORM_EXPORT', platform, `refusing to export ${name}: ${why}`, {
       hint: 'choose another variable name for this value',
     });

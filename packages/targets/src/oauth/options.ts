@@ -4,7 +4,7 @@
  * with client_credentials), request parameters, client authentication and where the token goes.
  */
 import type { Env, InputReader } from '@federate/core';
-import { ENV_NAME, RESERVED_ENV_NAME, TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT } from '../shared/oauth.js';
+import { TOKEN_TYPE_ACCESS_TOKEN, TOKEN_TYPE_JWT } from '../shared/oauth.js';
 
 /** OAuthGrant names how the platform token is presented. */
 export type OAuthGrant = 'token-exchange' | 'jwt-bearer' | 'client-credentials';
@@ -123,19 +123,7 @@ export function parseOAuthOptions(input: InputReader, _env: Env): OAuthOptions {
       'RFC 6749 §2.3 allows one client authentication method per request',
     );
 
-  const envName = input.string('env-name') ?? DEFAULT_OAUTH_ENV;
-  if (!ENV_NAME.test(envName))
-    input.problem(
-      'env-name',
-      'ERR_CONFIG_PATTERN',
-      'must be letters, digits and underscores, not starting with a digit',
-    );
-  else if (RESERVED_ENV_NAME.test(envName))
-    input.problem(
-      'env-name',
-      'ERR_CONFIG_INVALID',
-      `must not be ${envName}: that variable belongs to the runner or the shell`,
-    );
+  const envName = input.envName('env-name', DEFAULT_OAUTH_ENV);
   const output =
     input.string('output', {
       pattern: OUTPUT_NAME,

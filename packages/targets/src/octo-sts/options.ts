@@ -35,7 +35,6 @@ const SCOPE = new RegExp(`^${OWNER}(?:/${REPO})?$`);
 const IDENTITY = /^[A-Za-z0-9_.-]{1,100}$/;
 const DOMAIN =
   /^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*(?::\d{1,5})?$/;
-const ENV = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** parse reads the octo-sts target's inputs; every problem goes to the reader. */
 export function parse(input: InputReader, env: Env): OctoStsOptions {
@@ -66,9 +65,7 @@ export function parse(input: InputReader, env: Env): OctoStsOptions {
       input.problem('github-api-url', 'ERR_CONFIG_URL', `(from GITHUB_API_URL) ${checked}`);
     else githubApiUrl = checked;
   }
-  const envName =
-    input.string('env-name', { pattern: ENV, patternText: 'a variable name like GH_TOKEN' }) ??
-    DEFAULT_ENV_NAME;
+  const envName = input.envName('env-name', DEFAULT_ENV_NAME);
   const revoke = input.boolean('revoke', true);
   const effectiveDomain = domain ?? (urlInput ? urlInput.host : DEFAULT_DOMAIN);
   return {

@@ -31,7 +31,6 @@ export const DEFAULT_SFT_TIMEOUT_MS = 60_000;
 // Names go into argv (never through a shell); a leading dash would be read as a flag.
 const TEAM = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const NAME = /^[A-Za-z0-9][A-Za-z0-9 ._:@-]{0,199}$/;
-const ENV = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const RESERVED_ENV = ['OPA_TEAM', 'SFT_TEAM', 'OPA_CONNECTION', 'OPA_ADDR', 'OPA_WORKLOAD_ROLE'];
 const PROGRAM = /^[^-\s\0][^\0\n\r]{0,1023}$/;
 
@@ -59,11 +58,7 @@ export function parse(input: InputReader, _env: Env): OktaPaOptions {
   const address = input.url('address', {
     hint: 'your Okta Privileged Access URL, exported to sft as OPA_ADDR',
   });
-  const envName =
-    input.string('env-name', { pattern: ENV, patternText: 'a variable name like OPA_TOKEN' }) ??
-    DEFAULT_ENV_NAME;
-  if (RESERVED_ENV.includes(envName))
-    input.problem('env-name', 'ERR_CONFIG_INVALID', `must not be ${envName}, which okta-pa exports itself`);
+  const envName = input.envName('env-name', DEFAULT_ENV_NAME, { own: RESERVED_ENV });
   const timeoutMs =
     input.duration('sft-timeout', { min: 1000, max: 600_000, default: DEFAULT_SFT_TIMEOUT_MS }) ??
     DEFAULT_SFT_TIMEOUT_MS;

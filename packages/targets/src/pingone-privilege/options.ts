@@ -9,7 +9,7 @@
  * The seed documents no use of a platform JWT: the API key alone authenticates the workload. So the
  * platform token is not sent unless `send-platform-token: header` names a header for it.
  */
-import type { Env, InputReader } from '@federate/core';
+import { type Env, envNameProblem, type InputReader } from '@federate/core';
 
 /** PingOneMappingEntry maps one decoded-token field (a dotted path) to one exported variable. */
 export interface PingOneMappingEntry {
@@ -76,7 +76,9 @@ export function parseMapping(doc: unknown): { entries: PingOneMappingEntry[] } |
     return { error: 'must be a JSON object of variable names to dotted paths' };
   const entries: PingOneMappingEntry[] = [];
   for (const [env, value] of Object.entries(doc)) {
-    if (!ENV.test(env)) return { error: `${env} is not a variable name` };
+    const problem = envNameProblem(env);
+    if (problem?.kind === 'pattern') return { error: `${env} is not a variable name` };
+    if (problem) return { error: `${env} cannot be exported: ${problem.reason}` };
     if (typeof value !== 'string') return { error: `the path for ${env} must be a string` };
     const optional = value.endsWith('?');
     const path = optional ? value.slice(0, -1) : value;

@@ -3,11 +3,9 @@ import { jwtExpiry } from '@federate/core';
 import { describe, expect, it } from 'vitest';
 import {
   basicAuthorization,
-  ENV_NAME,
   oauthFailureError,
   parseTokenResponse,
   parseWwwAuthenticate,
-  RESERVED_ENV_NAME,
   readOAuthFailure,
 } from './oauth.js';
 
@@ -146,21 +144,5 @@ describe('parseTokenResponse', () => {
     expect(() => parseTokenResponse(res(200, JSON.stringify(body)), 'oauth', 'w', now)).toThrow(
       expect.objectContaining({ code: 'ERR_EXCHANGE_BAD_RESPONSE' }),
     );
-  });
-});
-
-describe('env names', () => {
-  it.each([
-    ['FEDERATE_OAUTH_TOKEN', true, false],
-    ['my_token', true, false],
-    ['1TOKEN', false, false],
-    ['A-B', false, false],
-    ['PATH', true, true],
-    ['GITHUB_TOKEN', true, true],
-    ['NODE_OPTIONS', true, true],
-    ['LD_PRELOAD', true, true],
-  ])('%s valid=%s reserved=%s', (name, valid, reserved) => {
-    expect(ENV_NAME.test(name)).toBe(valid);
-    expect(RESERVED_ENV_NAME.test(name)).toBe(reserved);
   });
 });

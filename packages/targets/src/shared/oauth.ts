@@ -175,13 +175,3 @@ export function parseTokenResponse(
     scope: str('scope'),
   };
 }
-
-/** ENV_NAME is a portable environment variable name. */
-export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/**
- * RESERVED_ENV_NAME matches variables a credential must never overwrite: the runner's own and ones
- * that change how later programs load code.
- */
-export const RESERVED_ENV_NAME =
-  /^(PATH|HOME|SHELL|USER|IFS|ENV|BASH_ENV|NODE_OPTIONS|NODE_EXTRA_CA_CERTS|LD_PRELOAD|LD_LIBRARY_PATH|DYLD_.*|PYTHONPATH|PERL5LIB|RUBYOPT|JAVA_TOOL_OPTIONS|GITHUB_.*|RUNNER_.*|ACTIONS_.*|CI_.*|GITLAB_.*|CIRCLE_.*|CIRCLECI)$/i;

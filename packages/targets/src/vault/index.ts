@@ -23,7 +23,7 @@ import {
   type VaultEndpoint,
 } from './request.js';
 import { parseLogin, parseSecret, secretText, TARGET, vaultError } from './response.js';
-import { envNameProblem, keyEnvName } from './secrets.js';
+import { keyEnvName, secretEnvProblem } from './secrets.js';
 
 export {
   DEFAULT_AUDIENCE,
@@ -96,7 +96,7 @@ async function readSecrets(
     }
     for (const [key, raw] of Object.entries(secret)) {
       const env = keyEnvName(mapping.prefix, key);
-      const problem = envNameProblem(env);
+      const problem = secretEnvProblem(env);
       if (problem)
         throw new FederateError(
           'ERR_CONFIG_INVALID',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { envNameProblem, keyEnvName, parseSecretMappings } from './secrets.js';
+import { keyEnvName, parseSecretMappings, secretEnvProblem } from './secrets.js';
 
 describe('parseSecretMappings', () => {
   it.each([
@@ -133,7 +133,7 @@ describe('env names', () => {
     ['Path', true],
     ['X\nY', true],
     ['', true],
-  ])('envNameProblem(%j) refuses: %s', (name, refused) => {
-    expect(envNameProblem(name) !== undefined).toBe(refused);
+  ])('secretEnvProblem(%j) refuses: %s', (name, refused) => {
+    expect(secretEnvProblem(name) !== undefined).toBe(refused);
   });
 });

@@ -11,6 +11,7 @@
  * vault-action's JSONata selectors are not supported: a key names one top-level field. Names that
  * would let a secret steer later steps (PATH, NODE_OPTIONS, LD_PRELOAD, GITHUB_ENV, …) are refused.
  */
+import { envNameProblem } from '@federate/core';
 
 /** KeyMapping exports one key of one secret. */
 export interface KeyMapping {
@@ -48,40 +49,6 @@ const KEY = /^[A-Za-z0-9_.@:+=/-]+$/;
 const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 const PREFIX = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-// Variables that change how later programs run or where the runner writes; a secret must not set them.
-const DANGEROUS_ENV = new Set([
-  'PATH',
-  'HOME',
-  'SHELL',
-  'IFS',
-  'ENV',
-  'BASH_ENV',
-  'CDPATH',
-  'PS4',
-  'PROMPT_COMMAND',
-  'NODE_OPTIONS',
-  'NODE_PATH',
-  'NODE_EXTRA_CA_CERTS',
-  'PYTHONPATH',
-  'PYTHONSTARTUP',
-  'PERL5LIB',
-  'PERL5OPT',
-  'RUBYOPT',
-  'RUBYLIB',
-  'JAVA_TOOL_OPTIONS',
-  '_JAVA_OPTIONS',
-  'GIT_SSH',
-  'GIT_SSH_COMMAND',
-  'GIT_ASKPASS',
-  'SSH_ASKPASS',
-  'HTTP_PROXY',
-  'HTTPS_PROXY',
-  'NO_PROXY',
-  'ALL_PROXY',
-  'CI',
-]);
-const DANGEROUS_PREFIXES = ['LD_', 'DYLD_', 'GITHUB_', 'RUNNER_', 'ACTIONS_', 'BASH_FUNC_', 'FEDERATE_'];
-
 /** envNameOf turns a mapping name into its environment variable (dashes become underscores). */
 export function envNameOf(name: string): string {
   return name.replace(/-/g, '_');
@@ -92,14 +59,17 @@ export function keyEnvName(prefix: string, key: string): string {
   return `${prefix}${key.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}`;
 }
 
-/** envNameProblem says why `env` may not be exported, or undefined when it may. */
-export function envNameProblem(env: string): string | undefined {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(env)) return `${env} is not a valid variable name`;
+/** secretEnvProblem says why a secret may not be exported as `env` (core's policy, plus vault's own names). */
+export function secretEnvProblem(env: string): string | undefined {
+  const problem = envNameProblem(env);
+  if (problem?.kind === 'pattern') return `${env} is not a valid variable name`;
+  if (problem) return `${env} cannot be used: ${problem.reason}; pick another name`;
   const upper = env.toUpperCase();
   if ((RESERVED_ENV as readonly string[]).includes(upper))
     return `${env} is exported by the vault target itself`;
-  if (DANGEROUS_ENV.has(upper) || DANGEROUS_PREFIXES.some((p) => upper.startsWith(p)))
-    return `${env} would change how later steps run; pick another name`;
+  // A secret's value must not reconfigure a later Federate run (FEDERATE_PLATFORM, FEDERATE_ID_TOKEN, …).
+  if (upper.startsWith('FEDERATE_'))
+    return `${env} cannot be used: FEDERATE_* names configure Federate; pick another name`;
   return undefined;
 }
 
@@ -146,7 +116,7 @@ function parseEntry(text: string, line: number): SecretMapping | string {
     output = name;
     env = envNameOf(name);
   }
-  const envProblem = envNameProblem(env);
+  const envProblem = secretEnvProblem(env);
   if (envProblem) return envProblem;
   return { kind: 'key', line, path, key, env, output };
 }
