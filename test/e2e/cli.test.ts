@@ -104,7 +104,19 @@ describe('federate CLI bundle', () => {
     expect(cmd.stderr).toMatch(/unknown command "exchnage"/);
   });
 
-  it('exchanges on the file platform and prints JSON exports on stdout, the summary on stderr', async () => {
+  it('refuses to print credentials unless --output-file says where (- for stdout), before any request', async () => {
+    const token = await tokenFile('sts.amazonaws.com');
+    const sessions = world.aws.sessions.length;
+    const r = await federate(['exchange', ...awsArgs(), '--platform', 'file', '--token-file', token]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('ERR_CONFIG_REQUIRED');
+    expect(r.stderr).toContain('output-file');
+    expect(r.stderr).toContain('--output-file -');
+    expect(world.aws.sessions.length).toBe(sessions);
+  });
+
+  it('exchanges on the file platform and prints JSON exports on stdout (--output-file -), the summary on stderr', async () => {
     const token = await tokenFile('sts.amazonaws.com');
     const r = await federate([
       'exchange',
@@ -115,6 +127,8 @@ describe('federate CLI bundle', () => {
       token,
       '--format',
       'json',
+      '--output-file',
+      '-',
     ]);
     expect(r.stderr).not.toMatch(/ERR_/);
     expect(r.status).toBe(0);
@@ -233,6 +247,8 @@ describe('federate CLI bundle', () => {
       'file',
       '--token-file',
       token,
+      '--output-file',
+      '-',
     ]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/ERR_EXCHANGE_REJECTED/);
@@ -561,7 +577,18 @@ describe('federate CLI bundle', () => {
     expect((await federate(['--version'], {}, node20)).status).toBe(0);
     const token = await tokenFile('sts.amazonaws.com');
     const r = await federate(
-      ['exchange', ...awsArgs(), '--platform', 'file', '--token-file', token, '--format', 'json'],
+      [
+        'exchange',
+        ...awsArgs(),
+        '--platform',
+        'file',
+        '--token-file',
+        token,
+        '--format',
+        'json',
+        '--output-file',
+        '-',
+      ],
       {},
       node20,
     );
@@ -595,7 +622,19 @@ describe('federate CLI bundle: lazily embedded packages', () => {
       const token = await tokenFile('sts.amazonaws.com');
       const list = `- target: aws\n  role-arn: ${world.roleArn}\n  region: eu-west-1\n  endpoint: ${world.aws.url}\n`;
       const r = await federate(
-        ['exchange', '--exchanges', list, '--platform', 'file', '--token-file', token, '--format', 'json'],
+        [
+          'exchange',
+          '--exchanges',
+          list,
+          '--platform',
+          'file',
+          '--token-file',
+          token,
+          '--format',
+          'json',
+          '--output-file',
+          '-',
+        ],
         { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NO_PROXY: '' },
       );
       expect(r.stderr).not.toMatch(/ERR_/);

@@ -42,7 +42,7 @@ Options:
   --id <name>               names the exchange in outputs when a target appears twice
   --exchanges <yaml>        several targets in one run (a YAML list of maps with a target key)
   --format <github|gitlab|circleci|cloudbuild|shell|dotenv|json>  export format (default: the platform's)
-  --output-file <PATH>      with --platform file: write exports there (0600) instead of stdout
+  --output-file <PATH>      with --platform file (required): write exports there (0600); - prints them
   --export-env / --no-export-env, --outputs / --no-outputs, --cleanup / --no-cleanup
   --dry-run                 fetch and show the token's identity; exchange and export nothing
   --timeout <duration>      overall deadline (default 60s)

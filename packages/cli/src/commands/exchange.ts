@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import {
+  ConfigError,
   type Deps,
   federate,
   type Identity,
@@ -94,6 +95,17 @@ export async function printDoctor(
 /** runExchange is `federate exchange`. */
 export async function runExchange(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
   const { deps, platform, config } = await prepareRun(args, io, secrets);
+  // Elsewhere a platform's own channel carries the exports; here they are a document of credentials,
+  // and a CI job's stdout is its log. Printing them takes a deliberate `--output-file -`.
+  if (platform.name === 'file' && !config.dryRun && !args.inputs['output-file'])
+    throw new ConfigError([
+      {
+        code: 'ERR_CONFIG_REQUIRED',
+        input: 'output-file',
+        message: 'is required with --platform file: the exports are credentials',
+        hint: 'write them to a 0600 file (--output-file federate.env) and source it; or, to capture them yourself, --output-file - prints them (eval "$(federate exchange … --output-file -)"), never in a logged job',
+      },
+    ]);
   const outcome = await federate({ platform, config, deps });
   if (config.dryRun && !(await printDoctor(outcome.identities, deps, io))) return EXIT_DOCTOR;
   return EXIT_OK;

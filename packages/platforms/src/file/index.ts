@@ -93,7 +93,8 @@ function fileSink(ctx: PlatformContext, base: SinkBase): Sink {
     // The document is written once, with the summary, so a JSON document stays one object.
     async writeSummary(summary) {
       const text = base.summaryText(summary);
-      const out = ctx.options.outputFile;
+      // `-` is stdout, asked for explicitly (the CLI refuses to print credentials by default).
+      const out = ctx.options.outputFile === '-' ? undefined : ctx.options.outputFile;
       if (vars.size > 0) {
         const document = renderDocument(format, [...vars.values()]);
         if (out) await writeFileAtomic('file', out, document);
