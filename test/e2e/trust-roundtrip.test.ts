@@ -32,7 +32,13 @@ async function federate(args: string[]) {
   return runProcess(node24(), [cli, ...args], { env: { PATH: process.env['PATH'] ?? '', NO_COLOR: '1' } });
 }
 
-async function verdict(policyFile: string, token: string, audience: string): Promise<number | null> {
+/** Verdict is doctor's exit code and the report lines that failed (what a user reads to fix the policy). */
+interface Verdict {
+  status: number | null;
+  failed: string[];
+}
+
+async function verdict(policyFile: string, token: string, audience: string): Promise<Verdict> {
   const file = join(dir, `t-${Math.random().toString(36).slice(2)}`);
   writeFileSync(file, token);
   const r = await federate([
@@ -47,7 +53,13 @@ async function verdict(policyFile: string, token: string, audience: string): Pro
     '--trust-policy',
     policyFile,
   ]);
-  return r.status;
+  return { status: r.status, failed: r.stdout.split('\n').filter((l) => /^\s*FAIL\b/.test(l)) };
+}
+
+/** accepted: exit 0 and no failed line. rejectedFor: exit 5 and a failed line naming `condition`. */
+const accepted = { status: 0, failed: [] };
+function rejectedFor(condition: RegExp) {
+  return { status: 5, failed: expect.arrayContaining([expect.stringMatching(condition)]) };
 }
 
 describe('federate trust → federate doctor round trip', () => {
@@ -76,7 +88,9 @@ describe('federate trust → federate doctor round trip', () => {
       policy,
       JSON.stringify((doc['trustPolicy'] ?? doc['assumeRolePolicyDocument'] ?? doc) as object),
     );
-    expect(await verdict(policy, await github.mintFor('sts.amazonaws.com'), 'sts.amazonaws.com')).toBe(0);
+    expect(await verdict(policy, await github.mintFor('sts.amazonaws.com'), 'sts.amazonaws.com')).toEqual(
+      accepted,
+    );
     expect(
       await verdict(
         policy,
@@ -86,7 +100,9 @@ describe('federate trust → federate doctor round trip', () => {
         }),
         'sts.amazonaws.com',
       ),
-    ).toBe(5);
+    ).toMatchObject(
+      rejectedFor(/StringEquals token\.actions\.githubusercontent\.com:sub .*refs\/heads\/dev → no match/),
+    );
     expect(
       await verdict(
         policy,
@@ -96,7 +112,7 @@ describe('federate trust → federate doctor round trip', () => {
         }),
         'sts.amazonaws.com',
       ),
-    ).toBe(5);
+    ).toMatchObject(rejectedFor(/:sub .*repo:acme\/other:ref:refs\/heads\/main → no match/));
     expect(
       await verdict(
         policy,
@@ -106,10 +122,10 @@ describe('federate trust → federate doctor round trip', () => {
         }),
         'sts.amazonaws.com',
       ),
-    ).toBe(5);
+    ).toMatchObject(rejectedFor(/:sub .*repo:acme\/app:pull_request → no match/));
     expect(
       await verdict(policy, await github.mintFor('https://github.com/acme'), 'https://github.com/acme'),
-    ).toBe(5);
+    ).toMatchObject(rejectedFor(/:aud .*https:\/\/github\.com\/acme/));
   });
 
   it('GitLab → Vault: accepts the protected main branch of the project, rejects another project', async () => {
@@ -137,7 +153,7 @@ describe('federate trust → federate doctor round trip', () => {
     const policy = join(dir, 'vault-gitlab.json');
     writeFileSync(policy, JSON.stringify((doc['role'] ?? doc) as object));
     const claims = { project_path: 'acme/app', ref: 'main', ref_type: 'branch', ref_protected: 'true' };
-    expect(await verdict(policy, await gitlab.mintFor('vault', claims), 'vault')).toBe(0);
+    expect(await verdict(policy, await gitlab.mintFor('vault', claims), 'vault')).toEqual(accepted);
     expect(
       await verdict(
         policy,
@@ -148,6 +164,6 @@ describe('federate trust → federate doctor round trip', () => {
         }),
         'vault',
       ),
-    ).toBe(5);
+    ).toMatchObject(rejectedFor(/project_path/));
   });
 });
