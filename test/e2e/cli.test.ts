@@ -65,6 +65,18 @@ const awsArgs = () => [
   world.aws.url,
 ];
 
+/** jsonOnStdout: the file platform with `token`, exports printed as one JSON document (`--output-file -`). */
+const jsonOnStdout = (token: string) => [
+  '--platform',
+  'file',
+  '--token-file',
+  token,
+  '--format',
+  'json',
+  '--output-file',
+  '-',
+];
+
 describe('federate CLI bundle', () => {
   it('prints its version and help for every command', async () => {
     expect((await federate(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
@@ -118,18 +130,7 @@ describe('federate CLI bundle', () => {
 
   it('exchanges on the file platform and prints JSON exports on stdout (--output-file -), the summary on stderr', async () => {
     const token = await tokenFile('sts.amazonaws.com');
-    const r = await federate([
-      'exchange',
-      ...awsArgs(),
-      '--platform',
-      'file',
-      '--token-file',
-      token,
-      '--format',
-      'json',
-      '--output-file',
-      '-',
-    ]);
+    const r = await federate(['exchange', ...awsArgs(), ...jsonOnStdout(token)]);
     expect(r.stderr).not.toMatch(/ERR_/);
     expect(r.status).toBe(0);
     const exported = JSON.parse(r.stdout) as Record<string, string>;
@@ -576,22 +577,7 @@ describe('federate CLI bundle', () => {
     if (!node20) ctx.skip('no Node 20 binary on this machine');
     expect((await federate(['--version'], {}, node20)).status).toBe(0);
     const token = await tokenFile('sts.amazonaws.com');
-    const r = await federate(
-      [
-        'exchange',
-        ...awsArgs(),
-        '--platform',
-        'file',
-        '--token-file',
-        token,
-        '--format',
-        'json',
-        '--output-file',
-        '-',
-      ],
-      {},
-      node20,
-    );
+    const r = await federate(['exchange', ...awsArgs(), ...jsonOnStdout(token)], {}, node20);
     expect(r.stderr).not.toMatch(/ERR_/);
     expect(r.status).toBe(0);
     expect(JSON.parse(r.stdout)['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);
@@ -621,22 +607,11 @@ describe('federate CLI bundle: lazily embedded packages', () => {
     try {
       const token = await tokenFile('sts.amazonaws.com');
       const list = `- target: aws\n  role-arn: ${world.roleArn}\n  region: eu-west-1\n  endpoint: ${world.aws.url}\n`;
-      const r = await federate(
-        [
-          'exchange',
-          '--exchanges',
-          list,
-          '--platform',
-          'file',
-          '--token-file',
-          token,
-          '--format',
-          'json',
-          '--output-file',
-          '-',
-        ],
-        { HTTPS_PROXY: proxyUrl, HTTP_PROXY: proxyUrl, NO_PROXY: '' },
-      );
+      const r = await federate(['exchange', '--exchanges', list, ...jsonOnStdout(token)], {
+        HTTPS_PROXY: proxyUrl,
+        HTTP_PROXY: proxyUrl,
+        NO_PROXY: '',
+      });
       expect(r.stderr).not.toMatch(/ERR_/);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);
