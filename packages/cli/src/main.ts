@@ -6,7 +6,6 @@ import { formatError, SecretRegistry, VERSION } from '@federate/core';
 import { parseArgs, UsageError } from './args.js';
 import { runCleanup } from './commands/cleanup.js';
 import { runExchange } from './commands/exchange.js';
-import { runRun } from './commands/run.js';
 import { runToken } from './commands/token.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
 import { HELP } from './help.js';
@@ -15,10 +14,13 @@ import type { Io } from './runtime.js';
 
 type Command = (args: ReturnType<typeof parseArgs>, io: Io, secrets: SecretRegistry) => Promise<number>;
 
-/** COMMANDS lists every command; extra ones are loaded lazily so the hot path stays small. */
+/**
+ * COMMANDS lists every command; all but the hot path are loaded lazily, so a command does not pay
+ * for the builtins another one needs (`run` loads child_process).
+ */
 const COMMANDS: Record<string, Command> = {
   exchange: runExchange,
-  run: runRun,
+  run: async (a, io, s) => (await import('./commands/run.js')).runRun(a, io, s),
   token: runToken,
   cleanup: runCleanup,
   doctor: async (a, io, s) => (await import('./commands/doctor.js')).runDoctor(a, io, s),
