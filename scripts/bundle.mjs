@@ -132,8 +132,9 @@ async function embedPlugin(names) {
   const keys = {};
   let trailer = '';
   for (const name of names) {
+    const entry = req.resolve(name);
     const r = await build({
-      entryPoints: [req.resolve(name)],
+      entryPoints: [entry],
       bundle: true,
       platform: 'node',
       format: 'cjs',
@@ -147,15 +148,36 @@ async function embedPlugin(names) {
       params: { [zlib.BROTLI_PARAM_QUALITY]: 11 },
     });
     trailer += `\n//# federate-embedded ${name} ${packed.toString('base64')}`;
-    keys[name] = Object.keys(req(name)).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
+    // The export names, read from an ESM build's metafile: works for workspace packages written in
+    // TypeScript (@federate/trust) as well as for published CommonJS ones.
+    const esm = await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      write: false,
+      metafile: true,
+      outfile: 'embedded-exports.js',
+      logLevel: 'silent',
+    });
+    const exported = Object.values(esm.metafile.outputs).flatMap((o) => o.exports);
+    keys[name] = (
+      exported.includes('default') && exported.length === 1 ? Object.keys(req(name)) : exported
+    ).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
   }
   return {
     trailer: `${trailer}\n`,
     plugin: {
       name: 'federate-embed',
       setup(b) {
-        b.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) =>
-          args.kind === 'dynamic-import' ? { path: args.path, namespace: 'federate-embedded' } : undefined,
+        // Imported dynamically, or statically by modules that are themselves imported dynamically:
+        // esbuild initialises those lazily, so the package is materialised only when used.
+        b.onResolve(
+          { filter: new RegExp(`^(${names.map((n) => n.replace('/', '\\/')).join('|')})$`) },
+          (args) =>
+            args.kind === 'dynamic-import' || args.kind === 'import-statement'
+              ? { path: args.path, namespace: 'federate-embedded' }
+              : undefined,
         );
         b.onLoad({ filter: /.*/, namespace: 'federate-embedded' }, (args) => ({
           resolveDir: process.cwd(),
