@@ -5,19 +5,16 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitHubIssuer } from '@federate/testkit';
+import { buildArgs } from '../support/bundles.js';
 import { node24, parseFileCommands, repoRoot, runProcess } from '../support/github-runner.js';
 
 /** buildCli bundles this tree's CLI into `dir` (not whatever packages/cli/dist holds) and returns its path. */
 export async function buildCli(dir: string): Promise<string> {
   const cli = join(dir, 'federate.mjs');
-  const built = await runProcess(
-    process.execPath,
-    // The flags the package ships with (packages/cli/package.json `build`).
-    [join(repoRoot, 'scripts', 'bundle.mjs'), '--embed', 'undici,yaml', 'src/bin.ts', cli],
-    {
-      cwd: join(repoRoot, 'packages', 'cli'),
-    },
-  );
+  const pkgDir = join(repoRoot, 'packages', 'cli');
+  // The flags the package ships with (packages/cli/package.json `build`), written to `dir` instead.
+  const args = buildArgs(pkgDir);
+  const built = await runProcess(process.execPath, [...args.slice(0, -1), cli], { cwd: pkgDir });
   if (built.status !== 0) throw new Error(`bundling the CLI failed: ${built.stderr.slice(0, 500)}`);
   return cli;
 }

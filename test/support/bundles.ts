@@ -3,33 +3,34 @@
  * a developer running one test file gets them built on demand with the same esbuild settings.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { repoRoot } from './github-runner.js';
 
+/** buildArgs reads a package's `build` script (`node ../../scripts/bundle.mjs <args>`): the shipped flags, not a copy. */
+export function buildArgs(pkgDir: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as {
+    scripts: { build: string };
+  };
+  const args = pkg.scripts.build.split(' && ').at(-1)?.split(/\s+/) ?? [];
+  const at = args.indexOf('../../scripts/bundle.mjs');
+  if (args[0] !== 'node' || at === -1) throw new Error(`unexpected build script in ${pkgDir}/package.json`);
+  return [join(repoRoot, 'scripts', 'bundle.mjs'), ...args.slice(at + 1)];
+}
+
 /** cliBundle returns the path of packages/cli/dist/federate.mjs, building it when missing. */
 export function cliBundle(): string {
-  const out = join(repoRoot, 'packages', 'cli', 'dist', 'federate.mjs');
-  if (!existsSync(out)) {
-    execFileSync(
-      process.execPath,
-      [join(repoRoot, 'scripts', 'bundle.mjs'), '--embed', 'undici,yaml', 'src/bin.ts', 'dist/federate.mjs'],
-      { cwd: join(repoRoot, 'packages', 'cli'), stdio: 'inherit' },
-    );
-  }
+  const pkgDir = join(repoRoot, 'packages', 'cli');
+  const out = join(pkgDir, 'dist', 'federate.mjs');
+  if (!existsSync(out)) execFileSync(process.execPath, buildArgs(pkgDir), { cwd: pkgDir, stdio: 'inherit' });
   return out;
 }
 
 /** actionDir returns actions/exchange with its dist built when missing. */
 export function actionDir(): string {
   const dir = join(repoRoot, 'actions', 'exchange');
-  if (!existsSync(join(dir, 'dist', 'main.js'))) {
-    execFileSync(
-      process.execPath,
-      [join(repoRoot, 'scripts', 'bundle.mjs'), '--split', '--outdir', 'dist', 'src/main.ts', 'src/post.ts'],
-      { cwd: dir, stdio: 'inherit' },
-    );
-  }
+  if (!existsSync(join(dir, 'dist', 'main.js')))
+    execFileSync(process.execPath, buildArgs(dir), { cwd: dir, stdio: 'inherit' });
   return dir;
 }
 

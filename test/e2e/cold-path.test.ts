@@ -1,0 +1,122 @@
+/**
+ * cold-path.test.ts: what the benchmarks' speed rests on, checked structurally (never timed). An AWS
+ * step of the action and a CLI exchange load no node:crypto (6-9 ms), no fs/promises and readline, and
+ * nothing through a builtin's ESM facade; `federate --version` loads no command's builtins. The
+ * shipped bundles import every builtin through process.getBuiltinModule (scripts/bundle.mjs).
+ */
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Scenario, startScenario } from '@federate/testkit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { actionDir, cliBundle } from '../support/bundles.js';
+import { Job, node24, runProcess } from '../support/github-runner.js';
+
+let world: Scenario;
+let dir: string;
+
+beforeAll(async () => {
+  world = await startScenario();
+  dir = mkdtempSync(join(tmpdir(), 'federate-cold-'));
+});
+afterAll(async () => {
+  await world?.close();
+});
+
+/** withModuleList returns NODE_OPTIONS that make a process write Node's internal module list at exit. */
+function withModuleList(): { env: Record<string, string>; read: () => string[] } {
+  const out = join(dir, `modules-${Math.random().toString(36).slice(2)}`);
+  const preload = join(dir, `preload-${Math.random().toString(36).slice(2)}.cjs`);
+  writeFileSync(
+    preload,
+    `process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));\n`,
+  );
+  return {
+    env: { NODE_OPTIONS: `--require ${preload}` },
+    read: () => readFileSync(out, 'utf8').split('\n'),
+  };
+}
+
+// What a GitHub → AWS exchange has no use for (Node's own names in process.moduleLoadList).
+const NOT_ON_THE_HOT_PATH = [
+  'NativeModule crypto',
+  'NativeModule internal/crypto/webcrypto',
+  'NativeModule fs/promises',
+  'NativeModule internal/readline/interface',
+  'NativeModule child_process',
+];
+
+describe('the cold path', () => {
+  it('an action AWS step loads none of the expensive builtins it does not need', async () => {
+    const modules = withModuleList();
+    const job = new Job(world.github.env());
+    const main = await job.runAction(
+      actionDir(),
+      'main',
+      { target: 'aws', 'role-arn': world.roleArn, region: 'eu-west-1', endpoint: world.aws.url },
+      modules.env,
+    );
+    expect(main.stdout).not.toMatch(/::error/);
+    expect(main.status).toBe(0);
+    expect(main.env['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);
+    const loaded = modules.read();
+    expect(loaded).toContain('NativeModule http'); // the list is real: the exchange's own transport
+    expect(loaded.filter((m) => NOT_ON_THE_HOT_PATH.includes(m))).toEqual([]);
+  });
+
+  it('a CLI exchange and `federate --version` load none of them either', async () => {
+    const cli = cliBundle();
+    const token = join(dir, 'token.jwt');
+    writeFileSync(token, await world.github.mintFor('sts.amazonaws.com'), { mode: 0o600 });
+    const base = { PATH: process.env['PATH'] ?? '', HOME: dir, NO_COLOR: '1' };
+
+    const version = withModuleList();
+    const v = await runProcess(node24(), [cli, '--version'], { env: { ...base, ...version.env }, cwd: dir });
+    expect(v.status).toBe(0);
+    expect(version.read().filter((m) => [...NOT_ON_THE_HOT_PATH, 'NativeModule http'].includes(m))).toEqual(
+      [],
+    );
+
+    const exchange = withModuleList();
+    const r = await runProcess(
+      node24(),
+      [
+        cli,
+        'exchange',
+        ...[
+          '--target',
+          'aws',
+          '--role-arn',
+          world.roleArn,
+          '--region',
+          'eu-west-1',
+          '--endpoint',
+          world.aws.url,
+        ],
+        ...['--platform', 'file', '--token-file', token, '--output-file', join(dir, 'aws.env')],
+      ],
+      { env: { ...base, ...exchange.env }, cwd: dir },
+    );
+    expect(r.stderr).not.toMatch(/ERR_/);
+    expect(r.status).toBe(0);
+    const loaded = exchange.read();
+    expect(loaded).toContain('NativeModule http');
+    expect(loaded.filter((m) => NOT_ON_THE_HOT_PATH.includes(m))).toEqual([]);
+  });
+
+  it('the shipped bundles import no builtin as an ES module', () => {
+    const dist = join(actionDir(), 'dist');
+    const files = [
+      cliBundle(),
+      join(dist, 'main.js'),
+      join(dist, 'post.js'),
+      ...readdirSync(join(dist, 'chunks')).map((f) => join(dist, 'chunks', f)),
+    ];
+    const offenders = files.filter((f) =>
+      /(?:^|[;}\s])(?:import\s*["']node:|import[^;"']*?from\s*["'](?:node:)?(?:fs|crypto|http|https|os|path|module|child_process)["'])/.test(
+        readFileSync(f, 'utf8'),
+      ),
+    );
+    expect(offenders).toEqual([]);
+  });
+});
