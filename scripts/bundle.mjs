@@ -1,10 +1,11 @@
 // bundle.mjs: one esbuild configuration for every bundled entry point.
 //   node scripts/bundle.mjs <entry.ts> <out.mjs>               one self-contained file (the CLI)
-//   node scripts/bundle.mjs --split --outdir dist a.ts b.ts    entries plus shared lazy chunks (the action)
+//   node scripts/bundle.mjs --modules --outdir dist a.ts b.ts  one file per piece, lazily loaded (the action)
 // Flags: --metafile writes <out>.meta.json for size analysis; --embed undici,yaml (single-file mode)
 // keeps those lazily-imported packages inside the one file as inert text, materialised only on use.
-import { appendFileSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
+import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { build } from 'esbuild';
 
@@ -86,22 +87,12 @@ function builtinsAsCommonJs() {
   };
 }
 
-if (flag('--split')) {
-  const outdir = value('--outdir') ?? 'dist';
-  // Lazy imports (the YAML parser for `exchanges`, undici for proxies) become chunks loaded only when used.
-  const result = await build({
-    ...common,
-    entryPoints: positional,
-    outdir,
-    splitting: true,
-    chunkNames: 'chunks/[name]-[hash]',
-    outExtension: { '.js': '.js' },
-  });
-  if (result.metafile) writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
+if (flag('--modules')) {
+  await buildModules(value('--outdir') ?? 'dist', positional);
 } else {
   const embed = (value('--embed') ?? '').split(',').filter(Boolean);
   if (positional.length !== 2) {
-    console.error('usage: bundle.mjs <entry> <out> | --split --outdir <dir> <entries…>');
+    console.error('usage: bundle.mjs <entry> <out> | --modules --outdir <dir> <entries…>');
     process.exit(2);
   }
   const [entry, outfile] = positional;
@@ -192,4 +183,65 @@ async function embedPlugin(names) {
       },
     },
   };
+}
+
+/**
+ * buildModules lays the action out as one ES module per piece, with fixed names:
+ *
+ *   main.js, post.js     an entry and the platform code it uses
+ *   core.js              @federate/core, shared by the entries and the targets (one copy, so one
+ *                        FederateError class: errors thrown by a target are recognised by the run)
+ *   targets/<name>.js    one target each, imported when a step names it (packages/targets/src/lazy.ts)
+ *   lib/<name>.js|cjs    yaml (exchanges lists), undici (proxies), @federate/trust (dry runs)
+ *
+ * A step loads main.js, core.js and its targets: three files for one AWS exchange, where esbuild's
+ * code splitting made eleven shared chunks, each one more ES module to resolve, link and compile
+ * (measured: ~6 ms of a cold start, docs/benchmarks.md). Code that entries and targets share besides
+ * core (the targets' own helpers) is copied into each file; it holds no classes whose identity matters.
+ */
+async function buildModules(outdir, entries) {
+  const req = createRequire(`${process.cwd()}/package.json`);
+  const targetsSrc = dirname(req.resolve('@federate/targets/lazy'));
+  const targets = readdirSync(targetsSrc, { withFileTypes: true })
+    .filter((d) => d.isDirectory() && d.name !== 'shared')
+    .map((d) => d.name);
+  // undici is CommonJS: as a .cjs file Node's own import() gives it named exports (esbuild marks them
+  // for cjs-module-lexer); yaml and trust are ES modules.
+  const libs = { yaml: 'yaml.js', undici: 'undici.cjs', '@federate/trust': 'trust.js' };
+  rmSync(outdir, { recursive: true, force: true });
+
+  /** externals makes core, targets and libs imports point at their files, relative to `from`. */
+  const externals = (from) => ({
+    name: 'federate-modules',
+    setup(b) {
+      const rel = (file) => {
+        const up = from === '.' ? './' : '../';
+        return `${up}${file}`;
+      };
+      b.onResolve({ filter: /^@federate\/core$/ }, () => ({ path: rel('core.js'), external: true }));
+      b.onResolve({ filter: /^(yaml|undici|@federate\/trust)$/ }, (args) =>
+        args.kind === 'dynamic-import' ? { path: rel(`lib/${libs[args.path]}`), external: true } : undefined,
+      );
+      b.onResolve({ filter: /^\.\/[a-z-]+\/index\.js$/ }, (args) => {
+        const name = args.path.split('/')[1];
+        return args.kind === 'dynamic-import' &&
+          args.importer.startsWith(targetsSrc) &&
+          targets.includes(name)
+          ? { path: rel(`targets/${name}.js`), external: true }
+          : undefined;
+      });
+    },
+  });
+  const one = (entry, outfile, plugins = [], format = 'esm') =>
+    build({ ...common, format, entryPoints: [entry], outfile, plugins: [...plugins, ...common.plugins] });
+
+  await one(req.resolve('@federate/core'), join(outdir, 'core.js'));
+  for (const name of targets)
+    await one(join(targetsSrc, name, 'index.ts'), join(outdir, 'targets', `${name}.js`), [
+      externals('targets'),
+    ]);
+  for (const [name, file] of Object.entries(libs))
+    await one(req.resolve(name), join(outdir, 'lib', file), [], file.endsWith('.cjs') ? 'cjs' : 'esm');
+  for (const entry of entries)
+    await one(entry, join(outdir, `${basename(entry, '.ts')}.js`), [externals('.')]);
 }

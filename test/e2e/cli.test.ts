@@ -12,6 +12,7 @@ import { cliBundle, findNode } from '../support/bundles.js';
 import { node24, parseFileCommands, runProcess } from '../support/github-runner.js';
 import { trustRequest } from '../../packages/cli/src/commands/trust.js';
 import { knownInputsFor, TRUST_INPUTS } from '../../packages/cli/src/known-inputs.js';
+import { startConnectProxy } from '../support/connect-proxy.js';
 import { LeakScanner } from '../support/leak-scanner.js';
 
 let world: Scenario;
@@ -586,39 +587,21 @@ describe('federate CLI bundle', () => {
 
 describe('federate CLI bundle: lazily embedded packages', () => {
   it('reads an exchanges list (the embedded YAML parser) and goes through a proxy (the embedded undici)', async () => {
-    const net = await import('node:net');
-    const http = await import('node:http');
-    const tunnels: string[] = [];
-    const proxy = http.createServer((_q, s) => s.writeHead(405).end());
-    proxy.on('connect', (req, socket: import('node:net').Socket, head) => {
-      tunnels.push(req.url ?? '');
-      const [host, port] = (req.url ?? '').split(':');
-      const up = net.connect(Number(port), host, () => {
-        socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-        up.write(head);
-        up.pipe(socket);
-        socket.pipe(up);
-      });
-      up.on('error', () => socket.destroy());
-      socket.on('error', () => up.destroy());
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const proxyUrl = `http://127.0.0.1:${(proxy.address() as import('node:net').AddressInfo).port}`;
+    const proxy = await startConnectProxy();
     try {
       const token = await tokenFile('sts.amazonaws.com');
       const list = `- target: aws\n  role-arn: ${world.roleArn}\n  region: eu-west-1\n  endpoint: ${world.aws.url}\n`;
       const r = await federate(['exchange', '--exchanges', list, ...jsonOnStdout(token)], {
-        HTTPS_PROXY: proxyUrl,
-        HTTP_PROXY: proxyUrl,
+        HTTPS_PROXY: proxy.url,
+        HTTP_PROXY: proxy.url,
         NO_PROXY: '',
       });
       expect(r.stderr).not.toMatch(/ERR_/);
       expect(r.status).toBe(0);
       expect(JSON.parse(r.stdout)['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);
-      expect(tunnels).toContain(new URL(world.aws.url).host);
+      expect(proxy.tunnels).toContain(new URL(world.aws.url).host);
     } finally {
-      proxy.closeAllConnections();
-      await new Promise((r) => proxy.close(r));
+      await proxy.close();
     }
   });
 });

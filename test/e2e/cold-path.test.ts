@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type Scenario, startScenario } from '@federate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionDir, cliBundle } from '../support/bundles.js';
+import { startConnectProxy } from '../support/connect-proxy.js';
 import { Job, node24, runProcess } from '../support/github-runner.js';
 
 let world: Scenario;
@@ -24,16 +25,28 @@ afterAll(async () => {
 });
 
 /** withModuleList returns NODE_OPTIONS that make a process write Node's internal module list at exit. */
-function withModuleList(): { env: Record<string, string>; read: () => string[] } {
+function withModuleList(): { env: Record<string, string>; read: () => string[]; ours: () => string[] } {
   const out = join(dir, `modules-${Math.random().toString(36).slice(2)}`);
   const preload = join(dir, `preload-${Math.random().toString(36).slice(2)}.cjs`);
+  // Node's internal modules, and the files of ours the process loaded (seen by a synchronous module
+  // hook; the preload itself is filtered out below).
   writeFileSync(
     preload,
-    `process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(${JSON.stringify(out)}, process.moduleLoadList.join('\\n')));\n`,
+    [
+      'const seen = new Set();',
+      "process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(",
+      `  ${JSON.stringify(out)},`,
+      '  JSON.stringify({ internal: process.moduleLoadList, ours: [...seen] })));',
+      "const { registerHooks } = process.getBuiltinModule('node:module');",
+      'registerHooks?.({ load(url, context, next) { if (url.startsWith("file:")) seen.add(url); return next(url, context); } });',
+      '',
+    ].join('\n'),
   );
+  const result = () => JSON.parse(readFileSync(out, 'utf8')) as { internal: string[]; ours: string[] };
   return {
     env: { NODE_OPTIONS: `--require ${preload}` },
-    read: () => readFileSync(out, 'utf8').split('\n'),
+    read: () => result().internal,
+    ours: () => result().ours.filter((u) => !u.endsWith('.cjs') || u.includes('/dist/')),
   };
 }
 
@@ -47,7 +60,7 @@ const NOT_ON_THE_HOT_PATH = [
 ];
 
 describe('the cold path', () => {
-  it('an action AWS step loads none of the expensive builtins it does not need', async () => {
+  it('an action AWS step loads none of the expensive builtins it does not need, and three files of ours', async () => {
     const modules = withModuleList();
     const job = new Job(world.github.env());
     const main = await job.runAction(
@@ -62,6 +75,39 @@ describe('the cold path', () => {
     const loaded = modules.read();
     expect(loaded).toContain('NativeModule http'); // the list is real: the exchange's own transport
     expect(loaded.filter((m) => NOT_ON_THE_HOT_PATH.includes(m))).toEqual([]);
+    const ours = modules.ours().map((f) => f.slice(f.indexOf('/dist/') + 1));
+    expect(ours.sort()).toEqual(['dist/core.js', 'dist/main.js', 'dist/targets/aws.js']);
+  });
+
+  it('the lazily loaded files work from the shipped layout: an exchanges list (lib/yaml.js) through a proxy (lib/undici.cjs)', async () => {
+    const proxy = await startConnectProxy();
+    try {
+      const modules = withModuleList();
+      const job = new Job(world.github.env());
+      const main = await job.runAction(
+        actionDir(),
+        'main',
+        {
+          exchanges: [
+            `- target: aws`,
+            `  role-arn: ${world.roleArn}`,
+            '  region: eu-west-1',
+            `  endpoint: ${world.aws.url}`,
+          ].join('\n'),
+        },
+        { ...modules.env, HTTPS_PROXY: proxy.url, HTTP_PROXY: proxy.url, NO_PROXY: '' },
+      );
+      expect(main.stdout).not.toMatch(/::error/);
+      expect(main.status).toBe(0);
+      expect(main.env['AWS_ACCESS_KEY_ID']).toMatch(/^ASIA/);
+      expect(proxy.tunnels).toContain(new URL(world.aws.url).host);
+      const ours = modules.ours().map((f) => f.slice(f.indexOf('/dist/') + 1));
+      expect(ours).toEqual(
+        expect.arrayContaining(['dist/lib/yaml.js', 'dist/lib/undici.cjs', 'dist/targets/aws.js']),
+      );
+    } finally {
+      await proxy.close();
+    }
   });
 
   it('a CLI exchange and `federate --version` load none of them either', async () => {
@@ -108,10 +154,11 @@ describe('the cold path', () => {
     const dist = join(actionDir(), 'dist');
     const files = [
       cliBundle(),
-      join(dist, 'main.js'),
-      join(dist, 'post.js'),
-      ...readdirSync(join(dist, 'chunks')).map((f) => join(dist, 'chunks', f)),
+      ...readdirSync(dist, { recursive: true, encoding: 'utf8' })
+        .filter((f) => /\.(c|m)?js$/.test(f))
+        .map((f) => join(dist, f)),
     ];
+    expect(files.length).toBeGreaterThan(10);
     const offenders = files.filter((f) =>
       /(?:^|[;}\s])(?:import\s*["']node:|import[^;"']*?from\s*["'](?:node:)?(?:fs|crypto|http|https|os|path|module|child_process)["'])/.test(
         readFileSync(f, 'utf8'),

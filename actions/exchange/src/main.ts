@@ -14,7 +14,7 @@ async function run(): Promise<number> {
   try {
     const inputs = readGitHubInputs(env, inputNames(env));
     const exchanges = inputs['exchanges'] ? await parseExchangesYaml(inputs['exchanges']) : undefined;
-    // Only the targets this step names are loaded (one chunk each): the common path stays small.
+    // Only the targets this step names are loaded (dist/targets/<name>.js): the common path stays small.
     const targets = await loadTargets(targetNamesIn(inputs['target'], exchanges));
     const config = parseRunConfig(inputs, {
       targets,

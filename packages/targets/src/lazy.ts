@@ -1,6 +1,6 @@
 /**
  * lazy.ts: the same targets as index.ts, each loaded only when a run names it. The GitHub Action
- * uses this so its bundle carries one chunk per target and a single-target step loads only its own
+ * uses this so its dist carries one file per target (dist/targets/<name>.js) and a step loads only its own
  * (the Action's main stays within its size budget however many targets are added).
  */
 import type { Target } from '@federate/core';

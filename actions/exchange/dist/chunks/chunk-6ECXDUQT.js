@@ -1,1 +1,0 @@
-function o(){return process.getBuiltinModule("node:crypto")}export{o as a};

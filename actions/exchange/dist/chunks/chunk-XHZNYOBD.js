@@ -1,1 +1,0 @@
-import{b as o}from"./chunk-IUFDSBGV.js";var d=o((r,n)=>{var e=process.getBuiltinModule("node:buffer");if(e===void 0)throw Object.assign(new Error("Cannot find module 'node:buffer'"),{code:"MODULE_NOT_FOUND"});n.exports=e});export{d as a};

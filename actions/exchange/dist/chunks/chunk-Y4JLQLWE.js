@@ -1,1 +1,0 @@
-var i=/\$\{federate-file:([^}]+)\}/g;function f(e){return`\${federate-file:${e}}`}function o(e,t){return e.replace(i,(s,r)=>{let n=t[r];if(n===void 0)throw new TypeError(`resolveFileRefs: no file named ${r} was written before this one`);return JSON.stringify(n).slice(1,-1)})}export{f as a,o as b};
