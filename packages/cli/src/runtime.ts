@@ -11,7 +11,7 @@ import {
   type SecretRegistry,
   userAgent,
 } from '@federate/core';
-import { execNoShell, transportFor } from '@federate/platforms';
+import { execNoShell, transportFor, writeStderr, writeStdout } from '@federate/platforms';
 
 /** Io is the process as the CLI sees it; tests pass their own. */
 export interface Io {
@@ -20,13 +20,9 @@ export interface Io {
   stderr(text: string): void;
 }
 
-/** processIo is the real process. */
+/** processIo is the real process: synchronous writes, in order, without building stream objects. */
 export function processIo(): Io {
-  return {
-    env: process.env,
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
-  };
+  return { env: process.env, stdout: writeStdout, stderr: writeStderr };
 }
 
 /** isDebug follows each platform's own debug switch, so users need learn no new one. */
@@ -42,7 +38,10 @@ export function isDebug(env: Env): boolean {
 /** makeLogger writes redacted lines to stderr; colours only when allowed (NO_COLOR, non-TTY). */
 export function makeLogger(io: Io, secrets: SecretRegistry): Logger {
   const debug = isDebug(io.env);
-  const color = !io.env['NO_COLOR'] && io.env['FORCE_COLOR'] !== '0' && process.stderr.isTTY === true;
+  const color =
+    !io.env['NO_COLOR'] &&
+    io.env['FORCE_COLOR'] !== '0' &&
+    (process.getBuiltinModule('node:tty') as typeof import('node:tty')).isatty(2);
   const paint = (code: string, s: string) => (color ? `\u001b[${code}m${s}\u001b[0m` : s);
   return {
     debug: (m) => {

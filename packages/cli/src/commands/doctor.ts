@@ -156,7 +156,8 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
       checkExpectations(claims, expectations),
     );
 
-  const color = !io.env['NO_COLOR'] && process.stdout.isTTY === true;
+  const color =
+    !io.env['NO_COLOR'] && (process.getBuiltinModule('node:tty') as typeof import('node:tty')).isatty(1);
   // The report never contains the token; redact anyway in case a claim echoes a secret.
   io.stdout(
     secrets.redact(
