@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Scenario, startScenario } from '@federate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliBundle, findNode } from '../support/bundles.js';
+import { awsExchangeArgs, cliBundle, findNode } from '../support/bundles.js';
 import { node24, parseFileCommands, runProcess } from '../support/github-runner.js';
 import { trustRequest } from '../../packages/cli/src/commands/trust.js';
 import { knownInputsFor, TRUST_INPUTS } from '../../packages/cli/src/known-inputs.js';
@@ -55,16 +55,7 @@ function scanner(): LeakScanner {
   return s;
 }
 
-const awsArgs = () => [
-  '--target',
-  'aws',
-  '--role-arn',
-  world.roleArn,
-  '--region',
-  'eu-west-1',
-  '--endpoint',
-  world.aws.url,
-];
+const awsArgs = () => awsExchangeArgs(world);
 
 /** jsonOnStdout: the file platform with `token`, exports printed as one JSON document (`--output-file -`). */
 const jsonOnStdout = (token: string) => [

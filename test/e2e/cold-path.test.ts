@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Scenario, startScenario } from '@federate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { actionDir, cliBundle } from '../support/bundles.js';
+import { actionDir, awsExchangeArgs, cliBundle } from '../support/bundles.js';
 import { startConnectProxy } from '../support/connect-proxy.js';
 import { Job, node24, runProcess } from '../support/github-runner.js';
 
@@ -129,16 +129,7 @@ describe('the cold path', () => {
       [
         cli,
         'exchange',
-        ...[
-          '--target',
-          'aws',
-          '--role-arn',
-          world.roleArn,
-          '--region',
-          'eu-west-1',
-          '--endpoint',
-          world.aws.url,
-        ],
+        ...awsExchangeArgs(world),
         ...['--platform', 'file', '--token-file', token, '--output-file', join(dir, 'aws.env')],
       ],
       { env: { ...base, ...exchange.env }, cwd: dir },

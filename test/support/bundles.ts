@@ -58,3 +58,17 @@ export function findNode(major: number): string | undefined {
     for (const d of readdirSync(nvm)) if (d.startsWith(`v${major}.`)) return join(nvm, d, 'bin', 'node');
   return undefined;
 }
+
+/** awsExchangeArgs are the CLI flags of a GitHub-style AWS exchange against a testkit scenario. */
+export function awsExchangeArgs(world: { roleArn: string; aws: { url: string } }): string[] {
+  return [
+    '--target',
+    'aws',
+    '--role-arn',
+    world.roleArn,
+    '--region',
+    'eu-west-1',
+    '--endpoint',
+    world.aws.url,
+  ];
+}
