@@ -1,6 +1,7 @@
 // bundle.mjs: one esbuild configuration for every bundled entry point.
 //   node scripts/bundle.mjs <entry.ts> <out.mjs>               one self-contained file (the CLI)
 //   node scripts/bundle.mjs --modules --outdir dist a.ts b.ts  one file per piece, lazily loaded (the action)
+//   node scripts/bundle.mjs --split --outdir dist a.ts b.ts    entries plus shared chunks (the testkit)
 // Flags: --metafile writes <out>.meta.json for size analysis; --embed undici,yaml (single-file mode)
 // keeps those lazily-imported packages inside the one file as inert text, materialised only on use.
 import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -89,13 +90,29 @@ function builtinsAsCommonJs() {
 
 if (flag('--modules')) {
   await buildModules(value('--outdir') ?? 'dist', positional);
+} else if (flag('--split')) {
+  const outdir = value('--outdir') ?? 'dist';
+  const result = await build({
+    ...common,
+    entryPoints: positional,
+    outdir,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
+    outExtension: { '.js': '.js' },
+  });
+  if (result.metafile) writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 } else {
   const embed = (value('--embed') ?? '').split(',').filter(Boolean);
   if (positional.length !== 2) {
-    console.error('usage: bundle.mjs <entry> <out> | --modules --outdir <dir> <entries…>');
+    console.error('usage: bundle.mjs <entry> <out> | --modules|--split --outdir <dir> <entries…>');
     process.exit(2);
   }
   const [entry, outfile] = positional;
+  // A mistyped mode must not turn the second source file into the output and overwrite it.
+  if (!/\.(m|c)?js$/.test(outfile)) {
+    console.error(`bundle.mjs: the output ${outfile} must be a .js, .mjs or .cjs file`);
+    process.exit(2);
+  }
   const embedded = embed.length ? await embedPlugin(embed) : undefined;
   const result = await build({
     ...common,
