@@ -6,16 +6,22 @@
  */
 import { writeSync } from 'node:fs';
 
-/** writeAll writes all of `text` to `fd`, waiting out EAGAIN when a parent left the pipe non-blocking. */
-function writeAll(fd: 1 | 2, text: string): void {
+/** FdWriter is fs.writeSync's shape (injected in tests). */
+export type FdWriter = (fd: number, buffer: Uint8Array, offset: number) => number;
+
+/**
+ * writeAll writes all of `text` to `fd`: short writes are continued, and EAGAIN (a parent left the
+ * pipe non-blocking and the reader is behind) is waited out, 1 ms at a time.
+ */
+export function writeAll(fd: number, text: string, write: FdWriter = writeSync): void {
   const bytes = Buffer.from(text, 'utf8');
   let written = 0;
   while (written < bytes.length) {
     try {
-      written += writeSync(fd, bytes, written);
+      written += write(fd, bytes, written);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1); // the reader is behind: 1 ms
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
     }
   }
 }
