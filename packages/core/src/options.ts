@@ -95,7 +95,6 @@ export class InputReader {
     return this.string(input, { ...opts, required: true }) ?? '';
   }
 
-  /** boolean accepts exactly true/false (any case), like @actions/core getBooleanInput. */
   /**
    * envName reads the name a value will be exported as, with the policy every sink applies later
    * (core's envNameProblem, every CI platform's reserved names included), so a bad name fails before
@@ -125,6 +124,7 @@ export class InputReader {
     return fallback;
   }
 
+  /** boolean accepts exactly true/false (any case), like @actions/core getBooleanInput. */
   boolean(input: string, defaultValue: boolean, opts: FieldOptions = {}): boolean {
     const v = this.#get(input);
     if (v === undefined) return defaultValue;

@@ -7,14 +7,20 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeIdentity, PlatformError, type Sink, type TokenSource } from '@federate/core';
+import {
+  decodeIdentity,
+  PlatformError,
+  type Sink,
+  type TokenSource,
+  RESERVED_ENV_PREFIXES,
+} from '@federate/core';
 import { appendPrivateFile, PrivateDir } from '../shared/private-dir.js';
 import { outputsAsEnv, renderShellExports } from '../shared/shell-export.js';
 import { fileStateStore, SinkBase } from '../shared/sink-base.js';
 import type { PlatformContext, PlatformInstance, PlatformModule } from '../types.js';
 
 /** CIRCLECI_RESERVED_PREFIXES are CircleCI's built-in variable namespace. */
-export const CIRCLECI_RESERVED_PREFIXES = ['CIRCLE_'];
+export const CIRCLECI_RESERVED_PREFIXES: readonly string[] = RESERVED_ENV_PREFIXES.circleci;
 /** MINT_MARGIN_MS: an environment token this close to expiry is replaced by a freshly minted one. */
 const MINT_MARGIN_MS = 60_000;
 const MINT_TIMEOUT_MS = 30_000;

@@ -11,6 +11,7 @@ import {
   type RunSummary,
   renderSummaryMarkdown,
   type Sink,
+  RESERVED_ENV_PREFIXES,
 } from '@federate/core';
 import type { CleanupState, StateStore } from '../shared/cleanup-state.js';
 import { checkEnvName, checkOutputName } from '../shared/env-name.js';
@@ -21,7 +22,7 @@ import type { PlatformContext } from '../types.js';
 import { GITHUB_STATE_KEY, loadState } from './inputs.js';
 
 /** GITHUB_RESERVED_PREFIXES are the names the runner keeps for itself. */
-export const GITHUB_RESERVED_PREFIXES = ['GITHUB_', 'RUNNER_', 'ACTIONS_'];
+export const GITHUB_RESERVED_PREFIXES: readonly string[] = RESERVED_ENV_PREFIXES.github;
 
 function fileFor(ctx: PlatformContext, variable: string, purpose: string): string {
   const path = ctx.env[variable];

@@ -13,7 +13,7 @@
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PlatformError, type Sink, type TokenSource } from '@federate/core';
+import { PlatformError, type Sink, type TokenSource, RESERVED_ENV_PREFIXES } from '@federate/core';
 import { checkEnvName } from '../shared/env-name.js';
 import { gitlabDotenvLine } from '../shared/escape.js';
 import { PrivateDir } from '../shared/private-dir.js';
@@ -25,7 +25,7 @@ import type { PlatformContext, PlatformInstance, PlatformModule } from '../types
 /** DEFAULT_GITLAB_TOKEN_VARIABLE is the id_tokens entry the component declares. */
 export const DEFAULT_GITLAB_TOKEN_VARIABLE = 'FEDERATE_ID_TOKEN';
 /** GITLAB_RESERVED_PREFIXES are GitLab's predefined variable namespaces. */
-export const GITLAB_RESERVED_PREFIXES = ['CI_', 'GITLAB_'];
+export const GITLAB_RESERVED_PREFIXES: readonly string[] = RESERVED_ENV_PREFIXES.gitlab;
 /** GITLAB_ENV_FILE and GITLAB_OUTPUTS_FILE are the files the component reads from the private directory. */
 export const GITLAB_ENV_FILE = 'env.sh';
 export const GITLAB_OUTPUTS_FILE = 'outputs.env';
