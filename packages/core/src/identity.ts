@@ -9,19 +9,24 @@ import type { Identity, PlatformName } from './model.js';
 const str = (v: unknown): string | undefined =>
   typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
 
-/** detectTokenPlatform guesses which CI minted a token from its issuer and claim shape. */
+/**
+ * detectTokenPlatform guesses which CI minted a token from its issuer first and its claim shape
+ * second. trust's detectPlatform (doctor) applies the same rules; a test keeps the two in step.
+ */
 export function detectTokenPlatform(claims: Record<string, unknown>): PlatformName | 'unknown' {
   const iss = str(claims['iss']) ?? '';
+  // github.com's issuer (with an enterprise slug, optionally), or GitHub Enterprise Server's.
   if (
     iss === 'https://token.actions.githubusercontent.com' ||
     iss.startsWith('https://token.actions.githubusercontent.com/') ||
-    ('repository' in claims && 'run_id' in claims && 'job_workflow_ref' in claims)
+    /\/_services\/token$/.test(iss)
   )
     return 'github';
-  if ('oidc.circleci.com/project-id' in claims || iss.startsWith('https://oidc.circleci.com/'))
-    return 'circleci';
-  if ('project_path' in claims && 'namespace_id' in claims) return 'gitlab';
+  if (iss.startsWith('https://oidc.circleci.com/org/')) return 'circleci';
   if (iss === 'https://accounts.google.com' || iss === 'accounts.google.com') return 'cloudbuild';
+  if ('project_path' in claims && 'namespace_id' in claims) return 'gitlab';
+  if (Object.keys(claims).some((k) => k.startsWith('oidc.circleci.com/'))) return 'circleci';
+  if ('repository' in claims && 'job_workflow_ref' in claims) return 'github';
   return 'unknown';
 }
 

@@ -25,14 +25,17 @@ export function audienceList(aud: unknown): string[] {
   return [];
 }
 
-/** detectPlatform names the CI platform that minted a token, from `iss` first and claim shape second. */
+/**
+ * detectPlatform names the CI platform that minted a token, from `iss` first and claim shape second:
+ * the rules of core's detectTokenPlatform (a test keeps the two in step; Google is `cloudbuild` there).
+ */
 export function detectPlatform(claims: Claims): Platform {
   const iss = typeof claims['iss'] === 'string' ? claims['iss'] : '';
   if (iss === GITHUB_ISSUER || iss.startsWith(`${GITHUB_ISSUER}/`) || /\/_services\/token$/.test(iss))
     return 'github';
   if (iss.startsWith(CIRCLECI_ISSUER_PREFIX)) return 'circleci';
   if (iss === GOOGLE_ISSUER || iss === 'accounts.google.com') return 'google';
-  if ('project_path' in claims && 'namespace_id' in claims && 'pipeline_source' in claims) return 'gitlab';
+  if ('project_path' in claims && 'namespace_id' in claims) return 'gitlab';
   if (Object.keys(claims).some((k) => k.startsWith('oidc.circleci.com/'))) return 'circleci';
   if ('repository' in claims && 'job_workflow_ref' in claims) return 'github';
   return 'unknown';
