@@ -148,6 +148,7 @@ try {
 
 const byName = Object.fromEntries(results.map((r) => [r.name, r]));
 const floor = byName['node:http, same 2 requests (floor)'].median;
+const floorRss = byName['node:http, same 2 requests (floor)'].peakRssMiB;
 const actionDist = join(root, 'actions/exchange/dist');
 const sizes = {
   actionMainClosureKB: staticClosureBytes(actionMain) / 1024,
@@ -175,6 +176,14 @@ const goals = [
   ],
   ['action peak RSS MiB', byName['action main, GitHub -> AWS'].peakRssMiB, '≤ 48'],
   ['CLI peak RSS MiB', byName['CLI exchange, GitHub -> AWS'].peakRssMiB, '≤ 48'],
+  // The absolute goal depends on the machine (the floor itself was 48 MiB on one kernel, 71 on a
+  // large-folio one); what Federate adds over the floor is what its code controls.
+  [
+    'action peak RSS over the floor MiB',
+    byName['action main, GitHub -> AWS'].peakRssMiB - floorRss,
+    '(info)',
+  ],
+  ['CLI peak RSS over the floor MiB', byName['CLI exchange, GitHub -> AWS'].peakRssMiB - floorRss, '(info)'],
   ['action main + static imports KB', sizes.actionMainClosureKB, '≤ 150'],
   ['action code loaded for an AWS step KB', sizes.actionAwsPathKB, '≤ 150'],
 ];

@@ -1,7 +1,8 @@
 /**
  * cold-path.test.ts: what the benchmarks' speed rests on, checked structurally (never timed). An AWS
  * step of the action and a CLI exchange load no node:crypto (6-9 ms), no fs/promises and readline, and
- * nothing through a builtin's ESM facade; `federate --version` loads no command's builtins. The
+ * nothing through a builtin's ESM facade; `federate --version` loads no command's builtins; nothing
+ * calls Date.prototype.toISOString (core/timestamp.ts says why). The
  * shipped bundles import every builtin through process.getBuiltinModule (scripts/bundle.mjs).
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -139,6 +140,19 @@ describe('the cold path', () => {
     const loaded = exchange.read();
     expect(loaded).toContain('NativeModule http');
     expect(loaded.filter((m) => NOT_ON_THE_HOT_PATH.includes(m))).toEqual([]);
+  });
+
+  it('no shipped code of ours calls Date.prototype.toISOString (8 MiB of peak RSS; core isoTimestamp instead)', () => {
+    const dist = join(actionDir(), 'dist');
+    const ours = [
+      cliBundle(),
+      ...readdirSync(dist, { recursive: true, encoding: 'utf8' })
+        // yaml's own timestamp type calls it, only when stringifying a date, which we never do.
+        .filter((f) => /\.(c|m)?js$/.test(f) && !['lib/yaml.js', 'lib/undici.cjs'].includes(f))
+        .map((f) => join(dist, f)),
+    ];
+    expect(ours.length).toBeGreaterThan(10);
+    expect(ours.filter((f) => readFileSync(f, 'utf8').includes('toISOString('))).toEqual([]);
   });
 
   it('the shipped bundles import no builtin as an ES module', () => {

@@ -15,5 +15,6 @@ export * from './orchestrate.js';
 export * from './redact.js';
 export * from './run-config.js';
 export * from './summary.js';
+export * from './timestamp.js';
 export * from './url.js';
 export * from './version.js';

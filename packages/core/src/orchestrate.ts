@@ -12,6 +12,7 @@ import {
   toFederateError,
 } from './errors.js';
 import { resolveFileRefs } from './file-refs.js';
+import { isoTimestamp } from './timestamp.js';
 import { createHttpClient, type HttpClient } from './http.js';
 import { decodeIdentity, identityClaims } from './identity.js';
 import type {
@@ -80,7 +81,7 @@ class TokenCache {
       throw new PlatformError(
         'ERR_PLATFORM_TOKEN_EXPIRED',
         this.#platform.name,
-        `the ${this.#platform.name} token expired at ${identity.expiresAt.toISOString()}`,
+        `the ${this.#platform.name} token expired at ${isoTimestamp(identity.expiresAt)}`,
         {
           hint: 'the platform issues tokens at job start on some CIs; re-run the job, or request the token later in the job',
         },
@@ -211,7 +212,7 @@ function summarize(args: FederateArgs, identity: Identity | undefined, rows: Exc
       issuer: identity.issuer,
       subject: identity.subject,
       audience: identity.audience,
-      ...(identity.expiresAt ? { expiresAt: identity.expiresAt.toISOString() } : {}),
+      ...(identity.expiresAt ? { expiresAt: isoTimestamp(identity.expiresAt) } : {}),
       claims: identityClaims(identity),
     },
     exchanges: rows,
@@ -432,7 +433,7 @@ export async function federate(args: FederateArgs): Promise<RunOutcome> {
       audience: exchange.audience,
       ok: true,
       ...(creds ? { principal: creds.principal } : {}),
-      ...(creds?.expiresAt ? { expiresAt: creds.expiresAt.toISOString() } : {}),
+      ...(creds?.expiresAt ? { expiresAt: isoTimestamp(creds.expiresAt) } : {}),
       env: config.exportEnv && exchange.exportEnv ? env.map((v) => v.name) : [],
       outputs: config.outputs ? outputs.map((v) => v.name) : [],
       files,

@@ -12,6 +12,7 @@ import {
   jsonPointer,
   type Platform,
 } from './claims.js';
+import { isoTimestamp } from '@federate/core';
 import { decodeJwt, decodeProtectedHeader } from './jwt.js';
 
 /** TimeClaim describes one of iat/nbf/exp relative to `now`. */
@@ -64,7 +65,7 @@ function timeClaim(value: unknown, nowSec: number): TimeClaim | undefined {
   if (typeof value !== 'number' || !Number.isFinite(value)) return undefined;
   return {
     epoch: value,
-    iso: new Date(value * 1000).toISOString(),
+    iso: isoTimestamp(new Date(value * 1000)),
     secondsFromNow: Math.round(value - nowSec),
   };
 }

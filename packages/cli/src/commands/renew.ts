@@ -6,6 +6,7 @@
  * exchange again instead of logging in behind the user's back.
  * https://developer.hashicorp.com/vault/api-docs/auth/token#renew-a-token-self
  */
+import { isoTimestamp } from '@federate/core';
 import { type ConfigIssue, ConfigError, ExchangeError, parseDuration, SecretRegistry } from '@federate/core';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
@@ -112,7 +113,7 @@ export async function runRenew(args: ParsedArgs, io: Io, secrets = new SecretReg
   const answer = parseAnswer(res.text);
   if (!answer)
     throw new ExchangeError('ERR_EXCHANGE_BAD_RESPONSE', 'vault', 'Vault answered renew-self without auth');
-  const expires = new Date(deps.now() + answer.leaseDuration * 1000).toISOString();
+  const expires = isoTimestamp(new Date(deps.now() + answer.leaseDuration * 1000));
   for (const w of answer.warnings) deps.log.warn(`Vault: ${secrets.redact(w).slice(0, 300)}`);
   if (increment !== undefined && answer.leaseDuration < increment)
     deps.log.warn(

@@ -3,6 +3,7 @@
  * token file): the audience the exchange needs and the expiry, each failure naming where the token
  * came from so the user knows what to change.
  */
+import { isoTimestamp } from '@federate/core';
 import { decodeIdentity, type Identity, PlatformError, type PlatformName } from '@federate/core';
 
 /** checkToken decodes `token` and fails when it lacks `audience` or has expired. `source` names its origin. */
@@ -27,7 +28,7 @@ export function checkToken(
     throw new PlatformError(
       'ERR_PLATFORM_TOKEN_EXPIRED',
       platform,
-      `${source} expired at ${identity.expiresAt.toISOString()}`,
+      `${source} expired at ${isoTimestamp(identity.expiresAt)}`,
       {
         hint:
           platform === 'gitlab'

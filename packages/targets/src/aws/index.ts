@@ -3,6 +3,7 @@
  * role with a SigV4-signed AssumeRole, checks the result with GetCallerIdentity, and exports the
  * temporary credentials as the SDKs and the CLI read them (env, outputs, or a named profile).
  */
+import { isoTimestamp } from '@federate/core';
 import {
   type CredentialValue,
   type ExchangeContext,
@@ -218,7 +219,7 @@ async function exchange(ctx: ExchangeContext, o: AwsOptions) {
     value('accessKeyId', c.accessKeyId, false, 'aws-access-key-id', 'AWS_ACCESS_KEY_ID'),
     value('secretAccessKey', c.secretAccessKey, true, 'aws-secret-access-key', 'AWS_SECRET_ACCESS_KEY'),
     value('sessionToken', c.sessionToken, true, 'aws-session-token', 'AWS_SESSION_TOKEN'),
-    value('expiration', c.expiration.toISOString(), false, 'aws-expiration'),
+    value('expiration', isoTimestamp(c.expiration), false, 'aws-expiration'),
     value('accountId', account, false, 'aws-account-id'),
     value('assumedRoleArn', result.assumedRoleArn, false, 'aws-assumed-role-arn'),
     // The JS SDK reads only AWS_REGION, botocore and the CLI only AWS_DEFAULT_REGION: export both.
@@ -277,7 +278,7 @@ function refreshBound(ctx: ExchangeContext): string {
   if (p === 'github' || p === 'circleci' || p === 'cloudbuild')
     return ` (${p} mints a fresh token each time)`;
   const exp = ctx.identity.expiresAt;
-  return exp ? ` until the ${p} token expires at ${exp.toISOString()}` : '';
+  return exp ? ` until the ${p} token expires at ${isoTimestamp(exp)}` : '';
 }
 
 /** awsTarget exchanges a platform token for temporary AWS credentials at STS. */

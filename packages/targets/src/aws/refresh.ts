@@ -5,6 +5,7 @@
  * the SDKs the platform token in a file so they call AssumeRoleWithWebIdentity themselves.
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
  */
+import { isoTimestamp } from '@federate/core';
 import { ConfigError, type CredentialFile, type Env, fileRef, type Identity } from '@federate/core';
 import { type AwsOptions, DEFAULT_AUDIENCE } from './options.js';
 import type { StsCredentials } from './response.js';
@@ -100,7 +101,7 @@ export function cacheContent(roleArn: string, c: StsCredentials): string {
     AccessKeyId: c.accessKeyId,
     SecretAccessKey: c.secretAccessKey,
     SessionToken: c.sessionToken,
-    Expiration: c.expiration.toISOString(),
+    Expiration: isoTimestamp(c.expiration),
     RoleArn: roleArn,
   };
   return JSON.stringify(cached);

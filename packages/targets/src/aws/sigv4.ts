@@ -3,6 +3,7 @@
  * roles, GetCallerIdentity), on WebCrypto so the target needs no SDK and no node:crypto.
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv-create-signed-request.html
  */
+import { isoTimestamp } from '@federate/core';
 
 /** AwsKeys are the credentials a request is signed with; a session token is sent and signed. */
 export interface AwsKeys {
@@ -77,8 +78,7 @@ export function uriEncode(text: string): string {
 
 /** amzDate renders the instant as SigV4's basic ISO 8601 form (`20150830T123600Z`). */
 export function amzDate(now: Date): string {
-  return now
-    .toISOString()
+  return isoTimestamp(now)
     .replace(/[-:]/g, '')
     .replace(/\.\d{3}/, '');
 }

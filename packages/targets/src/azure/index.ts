@@ -2,6 +2,7 @@
  * azure: Microsoft Entra ID workload identity federation. The platform token is the client assertion
  * of a client-credentials request for one app registration (or user-assigned managed identity).
  */
+import { isoTimestamp } from '@federate/core';
 import type { Target } from '@federate/core';
 import { type AzureOptions, defaultAzureAudience, parseAzureOptions } from './options.js';
 import { buildAzureTokenRequest } from './request.js';
@@ -35,7 +36,7 @@ export const azureTarget: Target<AzureOptions> = {
       ctx.identity.platform === 'circleci' ||
       ctx.identity.platform === 'cloudbuild'
         ? `${ctx.identity.platform} mints a fresh token each time`
-        : `this platform cannot mint again, so refresh ends when its token expires${ctx.identity.expiresAt ? ` at ${ctx.identity.expiresAt.toISOString()}` : ''}`;
+        : `this platform cannot mint again, so refresh ends when its token expires${ctx.identity.expiresAt ? ` at ${isoTimestamp(ctx.identity.expiresAt)}` : ''}`;
     return { ...creds, notes: [`AZURE_FEDERATED_TOKEN_FILE holds the platform token; ${how} (${bound})`] };
   },
 };

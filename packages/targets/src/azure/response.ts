@@ -3,6 +3,7 @@
  * `error_codes` (AADSTS numbers), `trace_id` and `correlation_id`. Entra asks clients to branch on
  * `error_codes`, never on text, so hints are keyed by AADSTS number.
  */
+import { isoTimestamp } from '@federate/core';
 import {
   type Credentials,
   type CredentialValue,
@@ -119,7 +120,7 @@ export function parseAzureSuccess(
   if (token.expiresAt)
     values.push({
       name: 'accessTokenExpiration',
-      value: token.expiresAt.toISOString(),
+      value: isoTimestamp(token.expiresAt),
       secret: false,
       output: 'azure-access-token-expiration',
     });
@@ -149,7 +150,7 @@ export function parseAzureSuccess(
     ],
     revoke: [],
     notes: [
-      `AZURE_FEDERATED_TOKEN_FILE holds the platform token${exp ? `, valid until ${exp.toISOString()}` : ''}; Azure SDKs exchange it themselves but it is not refreshed`,
+      `AZURE_FEDERATED_TOKEN_FILE holds the platform token${exp ? `, valid until ${isoTimestamp(exp)}` : ''}; Azure SDKs exchange it themselves but it is not refreshed`,
     ],
   };
 }

@@ -4,6 +4,7 @@
  * (generateAccessToken / generateIdToken). An `external_account` file lets client libraries and gcloud
  * repeat the exchange themselves.
  */
+import { isoTimestamp } from '@federate/core';
 import type { CredentialFile, CredentialValue, Credentials, ExchangeContext, Target } from '@federate/core';
 import { buildExternalAccount, fileRef, renderExternalAccount } from './external-account.js';
 import { type GcpOptions, parseGcpOptions } from './options.js';
@@ -102,7 +103,7 @@ async function exchange(ctx: ExchangeContext, options: GcpOptions): Promise<Cred
     if (expiresAt !== undefined)
       values.push({
         name: 'accessTokenExpiration',
-        value: expiresAt.toISOString(),
+        value: isoTimestamp(expiresAt),
         secret: false,
         output: 'gcp-access-token-expiration',
       });
@@ -168,7 +169,7 @@ async function exchange(ctx: ExchangeContext, options: GcpOptions): Promise<Cred
     });
     if (ctx.identity.expiresAt !== undefined)
       notes.push(
-        `the credentials file re-exchanges the platform token saved beside it, so clients can refresh until ${ctx.identity.expiresAt.toISOString()}`,
+        `the credentials file re-exchanges the platform token saved beside it, so clients can refresh until ${isoTimestamp(ctx.identity.expiresAt)}`,
       );
   }
 

@@ -3,6 +3,7 @@
  * RFC 8693's issued_token_type, tolerated when missing: several real servers omit it); errors are
  * §5.2, mapped to hints per error code and grant.
  */
+import { isoTimestamp } from '@federate/core';
 import type { Credentials, CredentialValue, ExchangeError, HttpResponse, Logger } from '@federate/core';
 import { type OAuthFailure, oauthFailureError, parseTokenResponse } from '../shared/oauth.js';
 import type { OAuthGrant, OAuthOptions } from './options.js';
@@ -94,7 +95,7 @@ export function parseOAuthSuccess(
   if (token.expiresAt)
     values.push({
       name: 'expiration',
-      value: token.expiresAt.toISOString(),
+      value: isoTimestamp(token.expiresAt),
       secret: false,
       output: 'oauth-expiration',
     });

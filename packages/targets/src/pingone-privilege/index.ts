@@ -6,6 +6,7 @@
  * "by calling the GET API again before it expires" (seed 002): a token already inside `renew-before`
  * of its end is fetched again at once, and the notes say when to run Federate again.
  */
+import { isoTimestamp } from '@federate/core';
 import { type Credentials, type CredentialValue, ExchangeError, type Target } from '@federate/core';
 import { formatDuration } from '@federate/core';
 import { type PingOneOptions, parse } from './options.js';
@@ -91,7 +92,7 @@ export const pingOnePrivilegeTarget: Target<PingOneOptions> = {
       throw new ExchangeError(
         'ERR_EXCHANGE_BAD_RESPONSE',
         TARGET,
-        `PingOne Privilege returned a workload token that expired at ${got.expiry.at.toISOString()}`,
+        `PingOne Privilege returned a workload token that expired at ${isoTimestamp(got.expiry.at)}`,
         {
           serverCode: 'TokenExpired',
           hint: "check the runner's clock; PingOne Privilege tokens last 60 minutes",
@@ -124,7 +125,7 @@ export const pingOnePrivilegeTarget: Target<PingOneOptions> = {
       files: [],
       revoke: [],
       notes: [
-        `PingOne Privilege credentials last 60 minutes (until ${got.expiry.at.toISOString()}) and cannot be refreshed in place: run Federate again after ${renewAt.toISOString()} to fetch new ones`,
+        `PingOne Privilege credentials last 60 minutes (until ${isoTimestamp(got.expiry.at)}) and cannot be refreshed in place: run Federate again after ${isoTimestamp(renewAt)} to fetch new ones`,
         ...(got.expiry.assumed ? ['the token carried no exp claim; assumed the documented 60 minutes'] : []),
         ...(options.jwksUrl
           ? []
