@@ -1,13 +1,12 @@
 // bundle.mjs: one esbuild configuration for every bundled entry point.
-//   node scripts/bundle.mjs <entry.ts> <out.mjs>               one self-contained file (the CLI)
-//   node scripts/bundle.mjs --modules --outdir dist a.ts b.ts  one file per piece, lazily loaded (the action)
-//   node scripts/bundle.mjs --split --outdir dist a.ts b.ts    entries plus shared chunks (the testkit)
-// Flags: --metafile writes <out>.meta.json for size analysis; --embed undici,yaml (single-file mode)
-// keeps those lazily-imported packages inside the one file as inert text, materialised only on use.
-import { appendFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+//   node scripts/bundle.mjs --modules --outdir dist a.ts b.ts=b.mjs  one file per piece, lazily loaded
+//                                                                     (the action and the CLI)
+//   node scripts/bundle.mjs --split --outdir dist a.ts b.ts          entries plus shared chunks (the testkit)
+// An entry `src/x.ts` becomes `x.js`; `src/x.ts=name.mjs` names its output. Flags: --metafile writes
+// <outdir>/meta.json for size analysis (--split).
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
-import { brotliCompressSync, constants as zlib } from 'node:zlib';
 import { build } from 'esbuild';
 
 const argv = process.argv.slice(2);
@@ -16,9 +15,7 @@ const value = (name) => {
   const i = argv.indexOf(name);
   return i === -1 ? undefined : argv[i + 1];
 };
-const positional = argv.filter(
-  (a, i) => !a.startsWith('--') && argv[i - 1] !== '--outdir' && argv[i - 1] !== '--embed',
-);
+const positional = argv.filter((a, i) => !a.startsWith('--') && argv[i - 1] !== '--outdir');
 const pkg = JSON.parse(await import('node:fs').then((fs) => fs.readFileSync('package.json', 'utf8')));
 
 const common = {
@@ -102,119 +99,29 @@ if (flag('--modules')) {
   });
   if (result.metafile) writeFileSync(`${outdir}/meta.json`, JSON.stringify(result.metafile));
 } else {
-  const embed = (value('--embed') ?? '').split(',').filter(Boolean);
-  if (positional.length !== 2) {
-    console.error('usage: bundle.mjs <entry> <out> | --modules|--split --outdir <dir> <entries…>');
-    process.exit(2);
-  }
-  const [entry, outfile] = positional;
-  // A mistyped mode must not turn the second source file into the output and overwrite it.
-  if (!/\.(m|c)?js$/.test(outfile)) {
-    console.error(`bundle.mjs: the output ${outfile} must be a .js, .mjs or .cjs file`);
-    process.exit(2);
-  }
-  const embedded = embed.length ? await embedPlugin(embed) : undefined;
-  const result = await build({
-    ...common,
-    entryPoints: [entry],
-    outfile,
-    plugins: [...common.plugins, ...(embedded ? [embedded.plugin] : [])],
-  });
-  // The embedded packages travel as trailing comment lines: V8 skips a comment far faster than it
-  // scans a string literal, and brotli keeps them small. Nothing reads them until a proxy or an
-  // exchanges list needs them.
-  if (embedded) appendFileSync(outfile, embedded.trailer);
-  if (result.metafile) writeFileSync(`${outfile}.meta.json`, JSON.stringify(result.metafile));
+  // No single-file mode: a mistyped mode must not turn a source file into an output and overwrite it.
+  console.error('usage: bundle.mjs --modules|--split --outdir <dir> <entry.ts[=name.js]>…');
+  process.exit(2);
 }
 
 /**
- * embedPlugin: a single-file bundle pays to parse every byte at start, even for code it never runs.
- * Packages imported only lazily (undici for proxies, yaml for exchanges lists) are prebuilt as
- * CommonJS, brotli-compressed and appended as `//# federate-embedded <name> <base64>` comment lines;
- * the first import() reads them back from the bundle itself (scripts/embedded.cjs).
- */
-async function embedPlugin(names) {
-  const { createRequire } = await import('node:module');
-  const req = createRequire(`${process.cwd()}/package.json`);
-  const loader = new URL('./embedded.cjs', import.meta.url).pathname;
-  const keys = {};
-  let trailer = '';
-  for (const name of names) {
-    const entry = req.resolve(name);
-    const r = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'node20',
-      minify: true,
-      legalComments: 'none',
-      write: false,
-      logLevel: 'warning',
-    });
-    const packed = brotliCompressSync(Buffer.from(r.outputFiles[0].text), {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 11 },
-    });
-    trailer += `\n//# federate-embedded ${name} ${packed.toString('base64')}`;
-    // The export names, read from an ESM build's metafile: works for workspace packages written in
-    // TypeScript (@federate/trust) as well as for published CommonJS ones.
-    const esm = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      outfile: 'embedded-exports.js',
-      logLevel: 'silent',
-    });
-    const exported = Object.values(esm.metafile.outputs).flatMap((o) => o.exports);
-    keys[name] = (
-      exported.includes('default') && exported.length === 1 ? Object.keys(req(name)) : exported
-    ).filter((k) => /^[A-Za-z_$][\w$]*$/.test(k) && k !== 'default');
-  }
-  return {
-    trailer: `${trailer}\n`,
-    plugin: {
-      name: 'federate-embed',
-      setup(b) {
-        // Imported dynamically, or statically by modules that are themselves imported dynamically:
-        // esbuild initialises those lazily, so the package is materialised only when used.
-        b.onResolve(
-          { filter: new RegExp(`^(${names.map((n) => n.replace('/', '\\/')).join('|')})$`) },
-          (args) =>
-            args.kind === 'dynamic-import' || args.kind === 'import-statement'
-              ? { path: args.path, namespace: 'federate-embedded' }
-              : undefined,
-        );
-        b.onLoad({ filter: /.*/, namespace: 'federate-embedded' }, (args) => ({
-          resolveDir: process.cwd(),
-          contents: [
-            `import { loadEmbedded } from ${JSON.stringify(loader)};`,
-            `const m = loadEmbedded(${JSON.stringify(args.path)}, import.meta.url);`,
-            'export default m;',
-            ...keys[args.path].map((k) => `export const ${k} = m[${JSON.stringify(k)}];`),
-          ].join('\n'),
-          loader: 'js',
-        }));
-      },
-    },
-  };
-}
-
-/**
- * buildModules lays the action out as one ES module per piece, with fixed names:
+ * buildModules lays the action and the CLI out as one ES module per piece, with fixed names:
  *
- *   main.js, post.js     an entry and the platform code it uses
+ *   main.js, post.js,    an entry and the platform and command code it uses
+ *   federate.mjs
  *   core.js              @federate/core, shared by the entries and the targets (one copy, so one
  *                        FederateError class: errors thrown by a target are recognised by the run)
- *   targets/<name>.js    one target each, imported when a step names it (packages/targets/src/lazy.ts)
- *   lib/<name>.js|cjs    yaml (exchanges lists), undici (proxies), @federate/trust (dry runs)
+ *   targets/<name>.js    one target each, imported when a run names it (packages/targets/src/lazy.ts)
+ *   lib/<name>.js|cjs    yaml (exchanges lists), undici (proxies), @federate/trust (doctor, dry runs)
+ *   package.json         {"type":"module"}, so the directory runs wherever it is copied (an image)
  *
- * A step loads main.js, core.js and its targets: three files for one AWS exchange, where esbuild's
+ * A run loads its entry, core.js and its targets: three files for one AWS exchange, where esbuild's
  * code splitting made eleven shared chunks, each one more ES module to resolve, link and compile
- * (measured: ~6 ms of a cold start, docs/benchmarks.md). Code that entries and targets share besides
- * core (the targets' own helpers) is copied into each file; it holds no classes whose identity matters.
+ * (measured: ~6 ms of a cold start, docs/benchmarks.md), and where one self-contained CLI file parsed
+ * every target and carried its libraries as text (~5 ms more than this layout). Code that entries
+ * and targets share besides core (the targets' own helpers) is copied into each file; it holds no
+ * classes whose identity matters. A library is only ever imported with import(): a static import
+ * would load it at every start, so the build refuses one.
  */
 async function buildModules(outdir, entries) {
   const req = createRequire(`${process.cwd()}/package.json`);
@@ -237,7 +144,15 @@ async function buildModules(outdir, entries) {
       };
       b.onResolve({ filter: /^@federate\/core$/ }, () => ({ path: rel('core.js'), external: true }));
       b.onResolve({ filter: /^(yaml|undici|@federate\/trust)$/ }, (args) =>
-        args.kind === 'dynamic-import' ? { path: rel(`lib/${libs[args.path]}`), external: true } : undefined,
+        args.kind === 'dynamic-import'
+          ? { path: rel(`lib/${libs[args.path]}`), external: true }
+          : {
+              errors: [
+                {
+                  text: `${args.path} is imported statically by ${args.importer}: import() it where it is used, or every start loads it`,
+                },
+              ],
+            },
       );
       b.onResolve({ filter: /^\.\/[a-z-]+\/index\.js$/ }, (args) => {
         const name = args.path.split('/')[1];
@@ -259,6 +174,9 @@ async function buildModules(outdir, entries) {
     ]);
   for (const [name, file] of Object.entries(libs))
     await one(req.resolve(name), join(outdir, 'lib', file), [], file.endsWith('.cjs') ? 'cjs' : 'esm');
-  for (const entry of entries)
-    await one(entry, join(outdir, `${basename(entry, '.ts')}.js`), [externals('.')]);
+  for (const spec of entries) {
+    const [entry, name = `${basename(spec, '.ts')}.js`] = spec.split('=');
+    await one(entry, join(outdir, name), [externals('.')]);
+  }
+  writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
 }

@@ -576,8 +576,8 @@ describe('federate CLI bundle', () => {
   });
 });
 
-describe('federate CLI bundle: lazily embedded packages', () => {
-  it('reads an exchanges list (the embedded YAML parser) and goes through a proxy (the embedded undici)', async () => {
+describe('federate CLI bundle: lazily loaded libraries', () => {
+  it('reads an exchanges list (dist/lib/yaml.js) and goes through a proxy (dist/lib/undici.cjs)', async () => {
     const proxy = await startConnectProxy();
     try {
       const token = await tokenFile('sts.amazonaws.com');

@@ -7,7 +7,7 @@
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type Scenario, startScenario } from '@federate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionDir, awsExchangeArgs, cliBundle } from '../support/bundles.js';
@@ -59,6 +59,15 @@ const NOT_ON_THE_HOT_PATH = [
   'NativeModule internal/readline/interface',
   'NativeModule child_process',
 ];
+
+/** shippedFiles lists every JavaScript file of the action's and the CLI's dist directories. */
+function shippedFiles(): string[] {
+  return [join(actionDir(), 'dist'), dirname(cliBundle())].flatMap((dist) =>
+    readdirSync(dist, { recursive: true, encoding: 'utf8' })
+      .filter((f) => /\.(c|m)?js$/.test(f))
+      .map((f) => join(dist, f)),
+  );
+}
 
 describe('the cold path', () => {
   it('an action AWS step loads none of the expensive builtins it does not need, and three files of ours', async () => {
@@ -140,30 +149,27 @@ describe('the cold path', () => {
     const loaded = exchange.read();
     expect(loaded).toContain('NativeModule http');
     expect(loaded.filter((m) => NOT_ON_THE_HOT_PATH.includes(m))).toEqual([]);
+    // The entry, core and the one target named: no other target, command library or yaml/undici.
+    const ours = exchange.ours().map((f) => f.slice(f.indexOf('/dist/') + 1));
+    expect(ours.sort()).toEqual(['dist/core.js', 'dist/federate.mjs', 'dist/targets/aws.js']);
+    expect(
+      version
+        .ours()
+        .map((f) => f.slice(f.indexOf('/dist/') + 1))
+        .sort(),
+    ).toEqual(['dist/core.js', 'dist/federate.mjs']);
   });
 
   it('no shipped code of ours calls Date.prototype.toISOString (8 MiB of peak RSS; core isoTimestamp instead)', () => {
-    const dist = join(actionDir(), 'dist');
-    const ours = [
-      cliBundle(),
-      ...readdirSync(dist, { recursive: true, encoding: 'utf8' })
-        // yaml's own timestamp type calls it, only when stringifying a date, which we never do.
-        .filter((f) => /\.(c|m)?js$/.test(f) && !['lib/yaml.js', 'lib/undici.cjs'].includes(f))
-        .map((f) => join(dist, f)),
-    ];
-    expect(ours.length).toBeGreaterThan(10);
+    // yaml's own timestamp type calls it, only when stringifying a date, which we never do.
+    const ours = shippedFiles().filter((f) => !/\/lib\/(yaml\.js|undici\.cjs)$/.test(f));
+    expect(ours.length).toBeGreaterThan(20);
     expect(ours.filter((f) => readFileSync(f, 'utf8').includes('toISOString('))).toEqual([]);
   });
 
   it('the shipped bundles import no builtin as an ES module', () => {
-    const dist = join(actionDir(), 'dist');
-    const files = [
-      cliBundle(),
-      ...readdirSync(dist, { recursive: true, encoding: 'utf8' })
-        .filter((f) => /\.(c|m)?js$/.test(f))
-        .map((f) => join(dist, f)),
-    ];
-    expect(files.length).toBeGreaterThan(10);
+    const files = shippedFiles();
+    expect(files.length).toBeGreaterThan(20);
     const offenders = files.filter((f) =>
       /(?:^|[;}\s])(?:import\s*["']node:|import[^;"']*?from\s*["'](?:node:)?(?:fs|crypto|http|https|os|path|module|child_process)["'])/.test(
         readFileSync(f, 'utf8'),

@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { cliBundle } from '../support/bundles.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments, stringify } from 'yaml';
@@ -326,7 +326,9 @@ describe('GitLab CI/CD component', () => {
         variablesFile,
         stringify({
           FEDERATE_ID_TOKEN: token,
-          FEDERATE_CLI: CLI_BUNDLE,
+          // Relative: gitlab-ci-local turns a value starting with / into a file variable (a copy of that
+          // one file), and the CLI's entry needs the rest of its dist/ beside it.
+          FEDERATE_CLI: relative(repo, CLI_BUNDLE),
           AWS_ENDPOINT_URL_STS: sts.url,
           AWS_EC2_METADATA_DISABLED: 'true',
           AWS_CLIENT: clients.aws,

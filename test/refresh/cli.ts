@@ -8,15 +8,21 @@ import type { GitHubIssuer } from '@federate/testkit';
 import { buildArgs } from '../support/bundles.js';
 import { node24, parseFileCommands, repoRoot, runProcess } from '../support/github-runner.js';
 
-/** buildCli bundles this tree's CLI into `dir` (not whatever packages/cli/dist holds) and returns its path. */
+/** buildCli bundles this tree's CLI into `dir` (not whatever packages/cli/dist holds) and returns its entry. */
 export async function buildCli(dir: string): Promise<string> {
-  const cli = join(dir, 'federate.mjs');
   const pkgDir = join(repoRoot, 'packages', 'cli');
-  // The flags the package ships with (packages/cli/package.json `build`), written to `dir` instead.
+  // The flags the package ships with (packages/cli/package.json `build`), its output directory moved
+  // to `dir`: never packages/cli/dist, which other test files run at the same time.
   const args = buildArgs(pkgDir);
-  const built = await runProcess(process.execPath, [...args.slice(0, -1), cli], { cwd: pkgDir });
+  const at = args.indexOf('--outdir');
+  const entry = args.at(-1)?.split('=')[1];
+  if (at === -1 || !entry)
+    throw new Error('packages/cli build: expected --outdir <dir> and src/bin.ts=<name>');
+  const out = join(dir, 'cli');
+  args[at + 1] = out;
+  const built = await runProcess(process.execPath, args, { cwd: pkgDir });
   if (built.status !== 0) throw new Error(`bundling the CLI failed: ${built.stderr.slice(0, 500)}`);
-  return cli;
+  return join(out, entry);
 }
 
 /** stepEnv is a GitHub Actions step's environment with fresh (empty) file-command files under `dir`. */

@@ -1,30 +1,41 @@
 /**
- * bundle.test.ts: scripts/bundle.mjs refuses an output that is not a JavaScript file, so a mistyped
- * mode (`--splt a.ts b.ts`) cannot turn the second source file into the output and overwrite it.
+ * bundle.test.ts: scripts/bundle.mjs refuses what would ship a broken or slow layout: a mistyped mode
+ * (`--splt a.ts b.ts`) cannot turn a source file into an output and overwrite it, and a library the
+ * pieces load lazily (yaml, undici, @federate/trust) cannot be imported statically, which would load it
+ * at every start.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../support/github-runner.js';
 
+const bundle = join(repoRoot, 'scripts', 'bundle.mjs');
+
 describe('scripts/bundle.mjs', () => {
-  it('refuses to write its output over a source file', () => {
+  it('refuses a mistyped mode and writes nothing', () => {
     const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
     writeFileSync(join(dir, 'package.json'), '{"version":"0.0.0"}');
     writeFileSync(join(dir, 'a.ts'), 'export const a = 1;\n');
     writeFileSync(join(dir, 'b.ts'), 'export const b = 2;\n');
-    const r = spawnSync(
-      process.execPath,
-      [join(repoRoot, 'scripts', 'bundle.mjs'), '--splt', 'a.ts', 'b.ts'],
-      {
-        cwd: dir,
-        encoding: 'utf8',
-      },
-    );
+    const r = spawnSync(process.execPath, [bundle, '--splt', 'a.ts', 'b.ts'], { cwd: dir, encoding: 'utf8' });
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('must be a .js, .mjs or .cjs file');
+    expect(r.stderr).toContain('usage: bundle.mjs --modules|--split');
     expect(readFileSync(join(dir, 'b.ts'), 'utf8')).toBe('export const b = 2;\n');
+  });
+
+  it('refuses an entry that imports a lazily loaded library statically', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
+    const entry = join(dir, 'entry.ts');
+    writeFileSync(entry, "import { parse } from 'yaml';\nexport const v = parse('a: 1');\n");
+    // Built from the CLI package, whose dependencies (core, targets, the libraries) resolve.
+    const r = spawnSync(process.execPath, [bundle, '--modules', '--outdir', join(dir, 'dist'), entry], {
+      cwd: join(repoRoot, 'packages', 'cli'),
+      encoding: 'utf8',
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('yaml is imported statically by');
+    expect(existsSync(join(dir, 'dist', 'entry.js'))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { revokeRecorded } from '@federate/core';
 import { readGitHubInputs } from '@federate/platforms';
-import { loadTargets } from '@federate/targets/lazy';
+import { loadRevokingTargets } from '@federate/targets/lazy';
 import { actionRuntime } from './runtime.js';
 
 async function run(): Promise<void> {
@@ -17,7 +17,7 @@ async function run(): Promise<void> {
   }
   try {
     const { removed, revoke } = await platform.cleanup();
-    const errors = await revokeRecorded(revoke, await loadTargets(revoke.map((r) => r.target)), deps);
+    const errors = await revokeRecorded(revoke, await loadRevokingTargets(revoke), deps);
     log.info(
       `Federate cleanup: removed ${removed.length} file(s), revoked ${revoke.length - errors.length} of ${revoke.length} token(s)`,
     );

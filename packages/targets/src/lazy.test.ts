@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TARGETS } from './index.js';
-import { loadTargets, TARGET_LOADERS, targetNamesIn } from './lazy.js';
+import { loadRevokingTargets, loadTargets, TARGET_LOADERS, targetNamesIn } from './lazy.js';
 
 describe('lazy targets', () => {
   it('lists exactly the targets index.ts lists, and loads the same objects', async () => {
@@ -12,6 +12,13 @@ describe('lazy targets', () => {
   it('loads only what a run names, or everything when a name is unknown', async () => {
     expect(Object.keys(await loadTargets(['aws']))).toEqual(['aws']);
     expect(Object.keys(await loadTargets(['aws', 'nope'])).sort()).toEqual(Object.keys(TARGETS).sort());
+  });
+
+  it('loads the targets recorded revocations name, and none when nothing was recorded', async () => {
+    expect(await loadRevokingTargets([])).toEqual({});
+    const vault = await loadRevokingTargets([{ target: 'vault' }, { target: 'vault' }]);
+    expect(Object.keys(vault)).toEqual(['vault']);
+    expect(vault['vault']).toBe(TARGETS['vault']);
   });
 
   it('finds target names in inputs and exchanges lists', () => {

@@ -34,6 +34,16 @@ export async function loadTargets(names: Iterable<string>): Promise<Record<strin
   return Object.fromEntries(loaded);
 }
 
+/**
+ * loadRevokingTargets loads the targets named by recorded revocations, and none when nothing was
+ * recorded (where loadTargets, given no names, loads them all to list the choices).
+ */
+export async function loadRevokingTargets(
+  records: readonly { readonly target: string }[],
+): Promise<Record<string, Target<never>>> {
+  return records.length ? loadTargets(records.map((r) => r.target)) : {};
+}
+
 /** targetNamesIn lists the target names a run's inputs refer to (top-level `target`, or each exchange's). */
 export function targetNamesIn(target: string | undefined, exchanges: unknown): string[] {
   const names: string[] = [];

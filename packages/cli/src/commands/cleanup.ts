@@ -3,7 +3,7 @@
  * Safe to run when nothing was recorded (a `when: always` step after a failed exchange).
  */
 import { revokeRecorded, SecretRegistry } from '@federate/core';
-import { TARGETS } from '@federate/targets';
+import { loadRevokingTargets } from '@federate/targets/lazy';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_CLEANUP, EXIT_OK } from '../exit-codes.js';
 import { createPlatform } from '../platform.js';
@@ -14,7 +14,7 @@ export async function runCleanup(args: ParsedArgs, io: Io, secrets = new SecretR
   const deps = makeDeps(io, secrets, 'cli', args.inputs['platform'] ?? 'auto');
   const platform = createPlatform(io, deps, secrets, args.inputs);
   const { removed, revoke } = await platform.cleanup();
-  const errors = await revokeRecorded(revoke, TARGETS, deps);
+  const errors = await revokeRecorded(revoke, await loadRevokingTargets(revoke), deps);
   deps.log.info(
     `federate cleanup: removed ${removed.length} file(s), revoked ${revoke.length - errors.length} of ${revoke.length} token(s)`,
   );

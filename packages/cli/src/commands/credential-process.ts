@@ -21,7 +21,8 @@ import {
   type Sink,
 } from '@federate/core';
 import { writeFileAtomic } from '@federate/platforms';
-import { awsTarget, type CachedCredentials } from '@federate/targets';
+import type { CachedCredentials } from '@federate/targets';
+import { loadTargets } from '@federate/targets/lazy';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
 import { CLI_PLATFORM_INPUTS, createPlatform } from '../platform.js';
@@ -137,7 +138,7 @@ export async function runCredentialProcess(
   const inputs: Record<string, string> = { ...args.inputs, target: 'aws' };
   for (const k of [...NOT_FORWARDED, ...CLI_PLATFORM_INPUTS, 'json', 'help']) delete inputs[k];
   const config = parseRunConfig(inputs, {
-    targets: { aws: awsTarget as never },
+    targets: await loadTargets(['aws']),
     env: io.env,
     strictInputs: new Set(Object.keys(args.flags).filter((f) => !NOT_FORWARDED.includes(f))),
   });

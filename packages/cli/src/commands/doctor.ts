@@ -5,20 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, FederateError, InputReader, SecretRegistry } from '@federate/core';
-import {
-  checkExpectations,
-  checksFailed,
-  type DoctorReport,
-  doctorReport,
-  evaluateAwsTrustPolicy,
-  evaluateGcpProvider,
-  evaluateVaultRole,
-  httpFetchLike,
-  parseExpectations,
-  renderJson,
-  renderText,
-  TrustError,
-} from '@federate/trust';
+import type { DoctorReport } from '@federate/trust';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_DOCTOR, EXIT_OK } from '../exit-codes.js';
 import { createPlatform } from '../platform.js';
@@ -71,11 +58,13 @@ function readPolicy(path: string, kindInput: string | undefined): { kind: Policy
   return { kind, doc };
 }
 
+type TrustErrorClass = typeof import('@federate/trust').TrustError;
+
 /**
  * asConfig runs one step whose TrustError is the user's input at fault (a policy that does not parse,
  * an expectation without `=`) and reports it against that option, so the CLI exits 2 with a hint.
  */
-function asConfig<T>(input: string, hint: string, step: () => T): T {
+function asConfig<T>(TrustError: TrustErrorClass, input: string, hint: string, step: () => T): T {
   try {
     return step();
   } catch (error) {
@@ -89,6 +78,20 @@ function asConfig<T>(input: string, hint: string, step: () => T): T {
 
 /** runDoctor is `federate doctor`. */
 export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRegistry()): Promise<number> {
+  // Imported here, not at the top: the CLI's entry must not load the library at every start.
+  const {
+    checkExpectations,
+    checksFailed,
+    doctorReport,
+    evaluateAwsTrustPolicy,
+    evaluateGcpProvider,
+    evaluateVaultRole,
+    httpFetchLike,
+    parseExpectations,
+    renderJson,
+    renderText,
+    TrustError,
+  } = await import('@federate/trust');
   const inputs = args.inputs;
   const reader = new InputReader(inputs);
   const showClaims = reader.boolean('show-claims', false);
@@ -98,6 +101,7 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
   // Parsed before any token is fetched: a malformed expectation is a usage error, not a verdict.
   const expectations = expectText
     ? asConfig(
+        TrustError,
         'expect',
         "write each as claim=glob, comma-separated: 'sub=repo:acme/*,ref=refs/heads/main'",
         () =>
@@ -136,7 +140,7 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
   const claims = report.inspection?.claims ?? {};
   const policyHint = `check the ${policy?.kind ?? ''} policy file; --policy-type says which kind it is`;
   if (policy?.kind === 'aws')
-    report.aws = asConfig('trust-policy', policyHint, () =>
+    report.aws = asConfig(TrustError, 'trust-policy', policyHint, () =>
       evaluateAwsTrustPolicy(
         policy.doc,
         claims,
@@ -144,15 +148,15 @@ export async function runDoctor(args: ParsedArgs, io: Io, secrets = new SecretRe
       ),
     );
   if (policy?.kind === 'gcp')
-    report.gcp = asConfig('trust-policy', policyHint, () =>
+    report.gcp = asConfig(TrustError, 'trust-policy', policyHint, () =>
       evaluateGcpProvider(policy.doc as Parameters<typeof evaluateGcpProvider>[0], claims),
     );
   if (policy?.kind === 'vault')
-    report.vault = asConfig('trust-policy', policyHint, () =>
+    report.vault = asConfig(TrustError, 'trust-policy', policyHint, () =>
       evaluateVaultRole(policy.doc as Parameters<typeof evaluateVaultRole>[0], claims),
     );
   if (expectations)
-    report.expectations = asConfig('expect', 'each pattern is a glob over the claim value', () =>
+    report.expectations = asConfig(TrustError, 'expect', 'each pattern is a glob over the claim value', () =>
       checkExpectations(claims, expectations),
     );
 

@@ -13,7 +13,7 @@ import {
   SecretRegistry,
 } from '@federate/core';
 import type { PlatformInstance } from '@federate/platforms';
-import { TARGETS } from '@federate/targets';
+import { loadTargets, targetNamesIn } from '@federate/targets/lazy';
 import { loadExchanges } from '../exchanges-file.js';
 import { EXIT_DOCTOR, EXIT_OK } from '../exit-codes.js';
 import { CLI_PLATFORM_INPUTS, createPlatform } from '../platform.js';
@@ -55,10 +55,13 @@ export async function prepareRun(args: ParsedArgs, io: Io, secrets: SecretRegist
   const base = makeDeps(io, secrets, 'cli', args.inputs['platform'] ?? 'auto');
   const platform = createPlatform(io, base, secrets, args.inputs);
   const inputs = targetInputs(args.inputs);
+  const exchanges = await loadExchanges(inputs['exchanges']);
+  // Only the targets the run names are initialised: the others stay inert text in the bundle.
+  const targets = await loadTargets(targetNamesIn(inputs['target'], exchanges));
   const config = parseRunConfig(inputs, {
-    targets: TARGETS,
+    targets,
     env: io.env,
-    exchanges: await loadExchanges(inputs['exchanges']),
+    exchanges,
     ...(platform.defaultAudience ? { platformAudience: platform.defaultAudience } : {}),
     ...(platform.fixedAudience ? { fixedAudience: platform.fixedAudience } : {}),
     strictInputs: new Set(Object.keys(args.flags)),

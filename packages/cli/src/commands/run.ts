@@ -18,7 +18,7 @@ import {
   type Sink,
 } from '@federate/core';
 import { PrivateDir } from '@federate/platforms';
-import { TARGETS } from '@federate/targets';
+import { loadRevokingTargets } from '@federate/targets/lazy';
 import type { ParsedArgs } from '../args.js';
 import type { Io } from '../runtime.js';
 import { prepareRun } from './exchange.js';
@@ -125,7 +125,7 @@ export async function runRun(
   } finally {
     rmSync(mem.dir.path, { recursive: true, force: true });
     if (config.cleanup) {
-      for (const e of await revokeRecorded(mem.revoke, TARGETS, deps))
+      for (const e of await revokeRecorded(mem.revoke, await loadRevokingTargets(mem.revoke), deps))
         deps.log.warn(`${e.code}: ${e.message}`);
     }
   }

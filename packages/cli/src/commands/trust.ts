@@ -3,7 +3,7 @@
  * exactly the named workload (raw JSON, Terraform, or CLI commands).
  */
 import { ConfigError, InputReader, SecretRegistry, throwIfIssues } from '@federate/core';
-import { generateTrust, TrustError } from '@federate/trust';
+import type { generateTrust, TrustError } from '@federate/trust';
 import type { ParsedArgs } from '../args.js';
 import { EXIT_OK } from '../exit-codes.js';
 import type { Io } from '../runtime.js';
@@ -152,6 +152,8 @@ export function trustConfigError(error: TrustError): ConfigError {
 
 /** runTrust is `federate trust`. */
 export async function runTrust(args: ParsedArgs, io: Io, _secrets = new SecretRegistry()): Promise<number> {
+  // Imported here, not at the top: the CLI's entry must not load the library at every start.
+  const { generateTrust, TrustError } = await import('@federate/trust');
   let result: ReturnType<typeof generateTrust>;
   try {
     result = generateTrust(trustRequest(args.flags));
