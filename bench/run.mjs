@@ -15,17 +15,22 @@ const node = process.execPath;
 const cli = join(root, 'packages/cli/dist/federate.mjs');
 const actionMain = join(root, 'actions/exchange/dist/main.js');
 const benchDir = mkdtempSync(join(tmpdir(), 'bench-'));
-const rssFile = join(benchDir, 'rss');
-// Records the process's peak RSS at exit: the same preload for every contender, the floor included.
-// CommonJS and getBuiltinModule, so the preload itself loads nothing (an ESM `import 'node:fs'`
-// would load fs/promises and readline into every contender, hiding what each one really loads).
-const preloadFile = join(benchDir, 'rss.cjs');
-writeFileSync(
-  preloadFile,
-  `process.on('exit', () => process.getBuiltinModule('node:fs').appendFileSync(${JSON.stringify(rssFile)}, process.resourceUsage().maxRSS + '\\n'));\n`,
-);
+// Each contender's preload records its process's peak RSS at exit into the contender's own file: the
+// same code for every contender, the floor included. CommonJS and getBuiltinModule, so the preload
+// itself loads nothing (an ESM `import 'node:fs'` would load fs/promises and readline into every
+// contender, hiding what each one really loads).
+function rssPreload(index) {
+  const rssFile = join(benchDir, `rss-${index}`);
+  const preloadFile = join(benchDir, `rss-${index}.cjs`);
+  writeFileSync(rssFile, '');
+  writeFileSync(
+    preloadFile,
+    `process.on('exit', () => process.getBuiltinModule('node:fs').appendFileSync(${JSON.stringify(rssFile)}, process.resourceUsage().maxRSS + '\\n'));\n`,
+  );
+  return { rssFile, preloadFile };
+}
 
-function once(args, env) {
+function once(preloadFile, args, env) {
   return new Promise((resolve, reject) => {
     const start = process.hrtime.bigint();
     const child = spawn(node, ['--require', preloadFile, ...args], {
@@ -44,20 +49,26 @@ function once(args, env) {
   });
 }
 
-async function measure(name, args, envFn) {
-  writeFileSync(rssFile, '');
-  await once(args, envFn()); // warm the file-system cache, not the process
-  writeFileSync(rssFile, '');
-  const times = [];
-  for (let i = 0; i < RUNS; i++) times.push(await once(args, envFn()));
-  times.sort((a, b) => a - b);
-  const rss = readFileSync(rssFile, 'utf8').trim().split('\n').map(Number);
-  return {
-    name,
-    median: times[Math.floor(times.length / 2)],
-    p90: times[Math.floor(times.length * 0.9)],
-    peakRssMiB: Math.max(...rss) / 1024,
-  };
+/**
+ * measureAll runs the contenders round-robin, one cold process each per round, so a machine that
+ * speeds up or slows down during the run moves every contender alike and the ratios stay honest.
+ */
+async function measureAll(contenders) {
+  const slots = contenders.map((c, i) => ({ ...c, ...rssPreload(i), times: [] }));
+  for (const c of slots) await once(c.preloadFile, c.args, c.env()); // warm the file-system cache
+  for (const c of slots) writeFileSync(c.rssFile, '');
+  for (let i = 0; i < RUNS; i++)
+    for (const c of slots) c.times.push(await once(c.preloadFile, c.args, c.env()));
+  return slots.map((c) => {
+    const times = c.times.sort((a, b) => a - b);
+    const rss = readFileSync(c.rssFile, 'utf8').trim().split('\n').map(Number);
+    return {
+      name: c.name,
+      median: times[Math.floor(times.length / 2)],
+      p90: times[Math.floor(times.length * 0.9)],
+      peakRssMiB: Math.max(...rss) / 1024,
+    };
+  });
 }
 
 /** staticClosureBytes sums the files the entries load before running: themselves and their static imports, once each. */
@@ -118,30 +129,24 @@ const five = Array.from(
     `- target: aws\n  id: aws${i}\n  role-arn: ${world.roleArn}\n  region: eu-west-1\n  endpoint: ${world.aws.url}\n  export-env: ${i === 0}`,
 ).join('\n');
 
-const results = [];
+let results;
 try {
-  results.push(await measure('node -e 0 (floor)', ['-e', '0'], () => base));
-  results.push(await measure('federate --version', [cli, '--version'], () => base));
-  results.push(
-    await measure('node:http, same 2 requests (floor)', [join(here, 'floor.mjs')], () => ({
-      ...base,
-      ...world.github.env(),
-      ROLE_ARN: world.roleArn,
-      STS_URL: world.aws.url,
-    })),
-  );
-  results.push(
-    await measure('action main, GitHub -> AWS', [actionMain], () => ({ ...githubEnv(), ...awsInputs })),
-  );
-  results.push(await measure('CLI exchange, GitHub -> AWS', [cli, ...cliAws], githubEnv));
-  results.push(
-    await measure('action main, 5 AWS exchanges', [actionMain], () => ({
-      ...githubEnv(),
-      ...awsInputs,
-      INPUT_TARGET: '',
-      INPUT_EXCHANGES: five,
-    })),
-  );
+  results = await measureAll([
+    { name: 'node -e 0 (floor)', args: ['-e', '0'], env: () => base },
+    { name: 'federate --version', args: [cli, '--version'], env: () => base },
+    {
+      name: 'node:http, same 2 requests (floor)',
+      args: [join(here, 'floor.mjs')],
+      env: () => ({ ...base, ...world.github.env(), ROLE_ARN: world.roleArn, STS_URL: world.aws.url }),
+    },
+    { name: 'action main, GitHub -> AWS', args: [actionMain], env: () => ({ ...githubEnv(), ...awsInputs }) },
+    { name: 'CLI exchange, GitHub -> AWS', args: [cli, ...cliAws], env: githubEnv },
+    {
+      name: 'action main, 5 AWS exchanges',
+      args: [actionMain],
+      env: () => ({ ...githubEnv(), ...awsInputs, INPUT_TARGET: '', INPUT_EXCHANGES: five }),
+    },
+  ]);
 } finally {
   await world.close();
 }
