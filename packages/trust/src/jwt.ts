@@ -1,8 +1,15 @@
+/**
+ * jwt.ts: the three JWS operations the doctor needs, on jose: decode the claims, decode the header,
+ * verify the signature with one public JWK. jose's errors become TrustErrors with stable codes; no
+ * message or cause carries a byte of the token.
+ */
+import {
+  compactVerify,
+  decodeJwt as joseDecodeJwt,
+  decodeProtectedHeader as joseDecodeHeader,
+  importJWK,
+} from 'jose';
 import { TrustError } from './errors.js';
-
-// jose is not a dependency of @federate/trust yet (it resolves only from core and testkit, and this
-// package's manifest is not ours to edit). This module keeps jose's names and semantics for the three
-// operations we need, on WebCrypto alone, so replacing it with `jose` is a one-file change.
 
 /** JwtPayload is a decoded, unverified claim set. */
 export type JwtPayload = Record<string, unknown>;
@@ -34,95 +41,62 @@ function splitCompact(jwt: string): [string, string, string] {
   return parts as [string, string, string];
 }
 
-/** base64UrlDecode decodes unpadded base64url into bytes. */
-export function base64UrlDecode(part: string): Uint8Array<ArrayBuffer> {
-  const b64 = part.replace(/-/g, '+').replace(/_/g, '/');
-  const bin = atob(b64 + '='.repeat((4 - (b64.length % 4)) % 4));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function decodeJsonPart(part: string, what: string): Record<string, unknown> {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64UrlDecode(part)));
-  } catch {
-    // No cause: JSON.parse's message quotes the decoded bytes, which are part of the token.
-    throw new TrustError('ERR_TRUST_JWT_MALFORMED', `the token's ${what} is not base64url JSON`);
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new TrustError('ERR_TRUST_JWT_MALFORMED', `the token's ${what} is not a JSON object`);
-  }
-  return value as Record<string, unknown>;
-}
-
-/** decodeJwt returns the token's claims without verifying anything (jose `decodeJwt`). */
+/** decodeJwt returns the token's claims without verifying anything. */
 export function decodeJwt(jwt: string): JwtPayload {
-  return decodeJsonPart(splitCompact(jwt)[1], 'payload');
+  splitCompact(jwt);
+  try {
+    return joseDecodeJwt(jwt.trim());
+  } catch {
+    // No cause: a parser's message may quote the decoded bytes, which are part of the token.
+    throw new TrustError('ERR_TRUST_JWT_MALFORMED', "the token's payload is not a base64url JSON object");
+  }
 }
 
-/** decodeProtectedHeader returns the token's JWS header (jose `decodeProtectedHeader`). */
+/** decodeProtectedHeader returns the token's JWS header. */
 export function decodeProtectedHeader(jwt: string): ProtectedHeader {
-  return decodeJsonPart(splitCompact(jwt)[0], 'header') as ProtectedHeader;
+  splitCompact(jwt);
+  try {
+    return joseDecodeHeader(jwt.trim()) as ProtectedHeader;
+  } catch {
+    throw new TrustError('ERR_TRUST_JWT_MALFORMED', "the token's header is not a base64url JSON object");
+  }
 }
 
-// WebCrypto types derived from the global, so this file needs neither the DOM lib nor node:crypto.
-type Subtle = typeof crypto.subtle;
-type ImportAlg = Parameters<Subtle['importKey']>[2];
-type VerifyAlg = Parameters<Subtle['verify']>[0];
-type ImportedKey = Awaited<ReturnType<Subtle['importKey']>>;
-type Params = { import: ImportAlg; verify: VerifyAlg };
-
-function algParams(alg: string): Params {
-  const hash = `SHA-${alg.slice(2)}`;
-  if (/^RS(256|384|512)$/.test(alg)) {
-    return { import: { name: 'RSASSA-PKCS1-v1_5', hash }, verify: { name: 'RSASSA-PKCS1-v1_5' } };
-  }
-  if (/^PS(256|384|512)$/.test(alg)) {
-    return {
-      import: { name: 'RSA-PSS', hash },
-      verify: { name: 'RSA-PSS', saltLength: Number(alg.slice(2)) / 8 },
-    };
-  }
-  if (/^ES(256|384|512)$/.test(alg)) {
-    const curve = alg === 'ES512' ? 'P-521' : `P-${alg.slice(2)}`;
-    return { import: { name: 'ECDSA', namedCurve: curve }, verify: { name: 'ECDSA', hash } };
-  }
-  if (alg === 'EdDSA' || alg === 'Ed25519')
-    return { import: { name: 'Ed25519' }, verify: { name: 'Ed25519' } };
-  // "none" and HMAC algorithms can never be right for a CI identity token verified with a public JWKS.
-  throw new TrustError('ERR_TRUST_JWT_ALG', `unsupported or unsafe JWS algorithm "${alg}"`);
-}
+/** SAFE_ALGS are the JWS algorithms a CI identity token verified with a public JWKS may use. */
+const SAFE_ALGS = /^(RS|PS|ES)(256|384|512)$|^(EdDSA|Ed25519)$/;
 
 /**
  * verifyJwsSignature checks the compact JWS signature with a public JWK (the signature step of jose
  * `jwtVerify`). Resolves false on a bad signature; throws TrustError for unusable algorithms or keys.
  */
 export async function verifyJwsSignature(jwt: string, jwk: Jwk): Promise<boolean> {
-  const [h, p, s] = splitCompact(jwt);
+  splitCompact(jwt);
   const alg = decodeProtectedHeader(jwt).alg;
   if (typeof alg !== 'string') throw new TrustError('ERR_TRUST_JWT_ALG', 'the token header has no "alg"');
+  // "none" and HMAC algorithms can never be right for a CI identity token verified with a public JWKS.
+  if (!SAFE_ALGS.test(alg))
+    throw new TrustError('ERR_TRUST_JWT_ALG', `unsupported or unsafe JWS algorithm "${alg}"`);
   if (jwk.alg !== undefined && jwk.alg !== alg) {
     throw new TrustError(
       'ERR_TRUST_JWT_ALG',
       `the key is for "${String(jwk.alg)}" but the token uses "${alg}"`,
     );
   }
-  const params = algParams(alg);
+  // Only the public members: a JWKS that (wrongly) publishes a private key is still used as public.
   const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, k: _k, ...pub } = jwk;
-  let key: ImportedKey;
+  let key: Awaited<ReturnType<typeof importJWK>>;
   try {
-    key = await crypto.subtle.importKey(
-      'jwk',
-      pub as never /* a JWK; the derived overload type cannot name it */,
-      params.import,
-      false,
-      ['verify'],
-    );
+    key = await importJWK(pub, alg);
   } catch (cause) {
     throw new TrustError('ERR_TRUST_JWKS', `the JWKS key cannot be used for ${alg}`, { cause });
   }
-  const data = new TextEncoder().encode(`${h}.${p}`);
-  return crypto.subtle.verify(params.verify, key, base64UrlDecode(s), data);
+  try {
+    await compactVerify(jwt.trim(), key, { algorithms: [alg] });
+    return true;
+  } catch (error) {
+    if ((error as { code?: unknown }).code === 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED') return false;
+    throw new TrustError('ERR_TRUST_JWKS', `the JWKS key cannot verify a ${alg} signature`, {
+      cause: error,
+    });
+  }
 }
