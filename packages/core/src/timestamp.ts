@@ -1,10 +1,10 @@
 /**
  * timestamp.ts: ISO 8601 timestamps (`2026-12-04T03:19:55.000Z`) built from the UTC getters.
  *
- * Why not Date.prototype.toISOString: its first call sets up V8's date cache, which faults about
- * 8 MiB of the node binary into the process (measured with Node 24 on a large-folio kernel: an AWS
- * step's peak RSS went from 81 to 73 MiB, the bare-Node floor being 71). The UTC getters touch none of
- * it. The output is byte-for-byte toISOString's, invalid dates included (timestamp.test.ts).
+ * Why not Date.prototype.toISOString: with Node 24 on a kernel that maps the node binary in large
+ * folios, its first call faulted about 8 MiB of the binary into the process (an AWS step's peak RSS
+ * went from 81 to 73 MiB without it, the bare-Node floor being 71; docs/benchmarks.md). The UTC
+ * getters did not. The output is byte-for-byte toISOString's, invalid dates included (timestamp.test.ts).
  */
 
 const pad = (n: number, width: number): string => String(n).padStart(width, '0');

@@ -19,9 +19,10 @@ async function signed(alg: string, claims: Record<string, unknown> = { sub: 'rep
   };
 }
 
-async function trustCode(p: Promise<unknown> | (() => unknown)): Promise<string | undefined> {
+/** trustCode is the code of the TrustError `p` rejects with (undefined when it resolves). */
+async function trustCode(p: Promise<unknown>): Promise<string | undefined> {
   try {
-    await (typeof p === 'function' ? p() : p);
+    await p;
   } catch (error) {
     expect(error).toBeInstanceOf(TrustError);
     return (error as TrustError).code;

@@ -56,7 +56,7 @@ export async function prepareRun(args: ParsedArgs, io: Io, secrets: SecretRegist
   const platform = createPlatform(io, base, secrets, args.inputs);
   const inputs = targetInputs(args.inputs);
   const exchanges = await loadExchanges(inputs['exchanges']);
-  // Only the targets the run names are initialised: the others stay inert text in the bundle.
+  // Only the targets the run names are loaded (dist/targets/<name>.js), as in the action.
   const targets = await loadTargets(targetNamesIn(inputs['target'], exchanges));
   const config = parseRunConfig(inputs, {
     targets,
