@@ -2,10 +2,11 @@
  * bundle.test.ts: scripts/bundle.mjs refuses what would ship a broken or slow layout: a mistyped mode
  * (`--splt a.ts b.ts`) cannot turn a source file into an output and overwrite it, and a library the
  * pieces load lazily (yaml, undici, @federate/trust) cannot be imported statically, which would load it
- * at every start.
+ * at every start. An entry's import() of its own sibling files builds each as a file of its own, at
+ * the same relative path, instead of inlining it behind wrappers that V8 compiles at every start.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -37,5 +38,48 @@ describe('scripts/bundle.mjs', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('yaml is imported statically by');
     expect(existsSync(join(dir, 'dist', 'entry.js'))).toBe(false);
+  });
+
+  it("builds an entry's import() of a sibling file as its own piece, at the same relative path", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
+    const src = join(dir, 'src');
+    mkdirSync(join(src, 'commands'), { recursive: true });
+    writeFileSync(
+      join(src, 'entry.ts'),
+      [
+        "import { VERSION } from '@federate/core';",
+        "const { greet } = await import('./commands/greet.js');",
+        "process.stdout.write((await greet()) + ' ' + typeof VERSION + '\\n');",
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(src, 'commands', 'greet.ts'),
+      [
+        "import { VERSION } from '@federate/core';",
+        "export const greet = async () => (await import('../words.js')).WORD + '-only-in-greet ' + typeof VERSION;",
+      ].join('\n'),
+    );
+    writeFileSync(join(src, 'words.ts'), "export const WORD = 'hello';\n");
+    const out = join(dir, 'dist');
+    const r = spawnSync(
+      process.execPath,
+      [bundle, '--modules', '--outdir', out, `${join(src, 'entry.ts')}=cli.mjs`],
+      {
+        cwd: join(repoRoot, 'packages', 'cli'),
+        encoding: 'utf8',
+      },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const entry = readFileSync(join(out, 'cli.mjs'), 'utf8');
+    expect(entry).toContain('import("./commands/greet.js")');
+    expect(entry).not.toContain('only-in-greet');
+    expect(readFileSync(join(out, 'commands', 'greet.js'), 'utf8')).toContain('import("../words.js")');
+    expect(readFileSync(join(out, 'commands', 'greet.js'), 'utf8')).toContain('from"../core.js"');
+    expect(existsSync(join(out, 'words.js'))).toBe(true);
+    // The pieces resolve each other and core.js wherever the directory is.
+    const run = spawnSync(process.execPath, [join(out, 'cli.mjs')], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('hello-only-in-greet string string\n');
   });
 });

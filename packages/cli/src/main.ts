@@ -8,15 +8,16 @@ import { runCleanup } from './commands/cleanup.js';
 import { runExchange } from './commands/exchange.js';
 import { runToken } from './commands/token.js';
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from './exit-codes.js';
-import { HELP } from './help.js';
 import { knownInputsFor } from './known-inputs.js';
 import type { Io } from './runtime.js';
 
 type Command = (args: ReturnType<typeof parseArgs>, io: Io, secrets: SecretRegistry) => Promise<number>;
 
 /**
- * COMMANDS lists every command; all but the hot path are loaded lazily, so a command does not pay
- * for the builtins another one needs (`run` loads child_process).
+ * COMMANDS lists every command; all but the hot path (exchange, token, cleanup) are loaded lazily,
+ * so a command does not pay for compiling the others or for the builtins they need (`run` loads
+ * child_process). The build makes each import() its own file (dist/commands/<name>.js), as it does
+ * the help text.
  */
 const COMMANDS: Record<string, Command> = {
   exchange: runExchange,
@@ -46,6 +47,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   if (!args.command || args.command === 'help') {
     const topic = args.positionals[0];
+    const { HELP } = await import('./help.js');
     io.stdout(`${HELP[topic ?? 'main'] ?? HELP['main']}\n`);
     return args.command || args.flags['help'] ? EXIT_OK : EXIT_USAGE;
   }
@@ -57,6 +59,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     return EXIT_USAGE;
   }
   if (args.flags['help'] === 'true') {
+    const { HELP } = await import('./help.js');
     io.stdout(`${HELP[args.command]}\n`);
     return EXIT_OK;
   }
