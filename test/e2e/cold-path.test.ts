@@ -1,7 +1,7 @@
 /**
  * cold-path.test.ts: what the benchmarks' speed rests on, checked structurally (never timed). An AWS
- * step of the action and a CLI exchange load no node:crypto (6-9 ms), no fs/promises and readline, and
- * nothing through a builtin's ESM facade; `federate --version` loads no command's builtins; nothing
+ * step of the action and a CLI exchange load no node:crypto (6-9 ms), no fs/promises and readline, no
+ * node:os, and nothing through a builtin's ESM facade; `federate --version` loads no command's builtins; nothing
  * calls Date.prototype.toISOString (core/timestamp.ts says why). The
  * shipped bundles import every builtin through process.getBuiltinModule (scripts/bundle.mjs).
  */
@@ -58,6 +58,8 @@ const NOT_ON_THE_HOT_PATH = [
   'NativeModule fs/promises',
   'NativeModule internal/readline/interface',
   'NativeModule child_process',
+  // Only a fallback when the CI names no temporary directory (platforms/src/shared/temp-dir.ts).
+  'NativeModule os',
 ];
 
 /** shippedFiles lists every JavaScript file of the action's and the CLI's dist directories. */
@@ -124,7 +126,8 @@ describe('the cold path', () => {
     const cli = cliBundle();
     const token = join(dir, 'token.jwt');
     writeFileSync(token, await world.github.mintFor('sts.amazonaws.com'), { mode: 0o600 });
-    const base = { PATH: process.env['PATH'] ?? '', HOME: dir, NO_COLOR: '1' };
+    // TMPDIR as a job that names its temporary directory (without one, node:os finds the system's).
+    const base = { PATH: process.env['PATH'] ?? '', HOME: dir, NO_COLOR: '1', TMPDIR: dir };
 
     const version = withModuleList();
     const v = await runProcess(node24(), [cli, '--version'], { env: { ...base, ...version.env }, cwd: dir });

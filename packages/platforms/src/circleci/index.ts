@@ -5,7 +5,6 @@
  * context variables, so `mask` is a no-op and nothing secret is printed; values reach later steps
  * through $BASH_ENV, which CircleCI's bash sources at the start of every step.
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   decodeIdentity,
@@ -17,6 +16,7 @@ import {
 import { appendPrivateFile, PrivateDir } from '../shared/private-dir.js';
 import { outputsAsEnv, renderShellExports } from '../shared/shell-export.js';
 import { fileStateStore, SinkBase } from '../shared/sink-base.js';
+import { tempDirFrom } from '../shared/temp-dir.js';
 import type { PlatformContext, PlatformInstance, PlatformModule } from '../types.js';
 
 /** CIRCLECI_RESERVED_PREFIXES are CircleCI's built-in variable namespace. */
@@ -166,10 +166,10 @@ export function circleciPrivateDir(ctx: PlatformContext): PrivateDir {
   if (ctx.options.privateDir) return new PrivateDir('circleci', ctx.options.privateDir, { exclusive: false });
   const job = ctx.env['CIRCLE_WORKFLOW_JOB_ID'];
   if (job && /^[A-Za-z0-9-]+$/.test(job))
-    return new PrivateDir('circleci', join(ctx.env['TMPDIR'] || tmpdir(), `federate-${job}`), {
+    return new PrivateDir('circleci', join(tempDirFrom(ctx.env, 'TMPDIR'), `federate-${job}`), {
       exclusive: false,
     });
-  return PrivateDir.random('circleci', ctx.env['TMPDIR'] || tmpdir(), 'federate-');
+  return PrivateDir.random('circleci', tempDirFrom(ctx.env, 'TMPDIR'), 'federate-');
 }
 
 /** circleci is the CircleCI platform module. */

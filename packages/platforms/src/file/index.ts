@@ -6,13 +6,13 @@
  * document stays parseable.
  */
 import { readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { PlatformError, type ExportedVariable, type Sink, type TokenSource } from '@federate/core';
 import { checkEnvName, outputEnvName } from '../shared/env-name.js';
 import { dotenvLine, githubFileCommand, newHeredocDelimiter, shellExport } from '../shared/escape.js';
 import { PrivateDir, writeFileAtomic } from '../shared/private-dir.js';
 import { fileStateStore, SinkBase } from '../shared/sink-base.js';
 import { checkToken, tokenAudience } from '../shared/token.js';
+import { tempDirFrom } from '../shared/temp-dir.js';
 import type { OutputFormat, PlatformContext, PlatformInstance, PlatformModule } from '../types.js';
 
 /** DEFAULT_FILE_TOKEN_VARIABLE is the variable read when no token file is given. */
@@ -127,7 +127,7 @@ export const file: PlatformModule = {
   create(ctx): PlatformInstance {
     const dir = ctx.options.privateDir
       ? new PrivateDir('file', ctx.options.privateDir, { exclusive: false })
-      : PrivateDir.random('file', ctx.env['TMPDIR'] || tmpdir(), 'federate-');
+      : PrivateDir.random('file', tempDirFrom(ctx.env, 'TMPDIR'), 'federate-');
     const base = new SinkBase('file', ctx, dir, fileStateStore(dir));
     const fixed = tokenAudience(readTokenQuietly(ctx));
     return {

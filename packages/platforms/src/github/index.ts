@@ -4,9 +4,9 @@
  * RUNNER_TEMP (emptied by the runner at the start and end of every job, and outside the workspace
  * that artifacts, caches and Docker builds pick up); cleanup state for the post step in GITHUB_STATE.
  */
-import { tmpdir } from 'node:os';
 import { PrivateDir } from '../shared/private-dir.js';
 import { SinkBase } from '../shared/sink-base.js';
+import { tempDirFrom } from '../shared/temp-dir.js';
 import type { PlatformContext, PlatformInstance, PlatformModule } from '../types.js';
 import { loadState } from './inputs.js';
 import { githubSink, githubStateStore } from './sink.js';
@@ -21,7 +21,7 @@ function privateDirFor(ctx: PlatformContext): PrivateDir {
   // The post step is a new process: it must find the directory main chose, recorded in the state.
   const saved = loadState(ctx.env)?.dir;
   if (saved) return new PrivateDir('github', saved, { exclusive: false });
-  return PrivateDir.random('github', ctx.env['RUNNER_TEMP'] || tmpdir(), 'federate-');
+  return PrivateDir.random('github', tempDirFrom(ctx.env, 'RUNNER_TEMP'), 'federate-');
 }
 
 /** github is the GitHub Actions platform module. */

@@ -11,7 +11,6 @@
  * reachable from after_script (a new shell of the same job) for cleanup. Without CI_PROJECT_DIR:
  * `${CI_BUILDS_DIR}/.federate-<job id>`, then the system temp directory.
  */
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PlatformError, type Sink, type TokenSource, RESERVED_ENV_PREFIXES } from '@federate/core';
 import { checkEnvName } from '../shared/env-name.js';
@@ -20,6 +19,7 @@ import { PrivateDir } from '../shared/private-dir.js';
 import { outputsAsEnv, renderShellExports } from '../shared/shell-export.js';
 import { fileStateStore, SinkBase } from '../shared/sink-base.js';
 import { checkToken, JWT_SHAPE, tokenAudience } from '../shared/token.js';
+import { tempDirFrom } from '../shared/temp-dir.js';
 import type { PlatformContext, PlatformInstance, PlatformModule } from '../types.js';
 
 /** DEFAULT_GITLAB_TOKEN_VARIABLE is the id_tokens entry the component declares. */
@@ -37,7 +37,7 @@ export function gitlabPrivateDir(ctx: PlatformContext): string {
   if (ctx.env['CI_PROJECT_DIR'])
     return join(`${ctx.env['CI_PROJECT_DIR'].replace(/\/+$/, '')}.tmp`, `federate-${job}`);
   if (ctx.env['CI_BUILDS_DIR']) return join(ctx.env['CI_BUILDS_DIR'], `.federate-${job}`);
-  return join(ctx.env['TMPDIR'] || tmpdir(), `federate-${job}`);
+  return join(tempDirFrom(ctx.env, 'TMPDIR'), `federate-${job}`);
 }
 
 /** gitlabTokenSource returns the id_tokens variable after checking its audience and expiry. */
