@@ -6,7 +6,7 @@
 // <outdir>/meta.json for size analysis (--split).
 import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules, createRequire } from 'node:module';
-import { basename, dirname, join, posix, relative, resolve as resolvePath, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, posix, relative, resolve as resolvePath, sep } from 'node:path';
 import { build } from 'esbuild';
 
 const argv = process.argv.slice(2);
@@ -141,6 +141,20 @@ async function buildModules(outdir, entries) {
   // undici is CommonJS: as a .cjs file Node's own import() gives it named exports (esbuild marks them
   // for cjs-module-lexer); yaml and trust are ES modules.
   const libs = { yaml: 'yaml.js', undici: 'undici.cjs', '@federate/trust': 'trust.js' };
+  // The directory is emptied first, so no piece of an earlier layout survives: refuse one that holds
+  // the package or a source being built, so a mistyped --outdir cannot delete them.
+  const out = resolvePath(outdir);
+  const holds = (path) => {
+    const r = relative(out, resolvePath(path));
+    return r === '' || (!r.startsWith('..') && !isAbsolute(r));
+  };
+  const held = [process.cwd(), ...entries.map((spec) => spec.split('=')[0])].find(holds);
+  if (held !== undefined) {
+    console.error(
+      `bundle.mjs: refusing --outdir ${outdir}: it holds ${held}, and it is emptied before a build`,
+    );
+    process.exit(2);
+  }
   rmSync(outdir, { recursive: true, force: true });
 
   /** pieces are the entries' lazily imported sibling files: source path -> output name. */

@@ -3,7 +3,8 @@
  * (`--splt a.ts b.ts`) cannot turn a source file into an output and overwrite it, and a library the
  * pieces load lazily (yaml, undici, @federate/trust) cannot be imported statically, which would load it
  * at every start. An entry's import() of its own sibling files builds each as a file of its own, at
- * the same relative path, instead of inlining it behind wrappers that V8 compiles at every start.
+ * the same relative path, instead of inlining it behind wrappers that V8 compiles at every start. An
+ * --outdir that holds the package or a source is refused: the build empties it first.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -81,5 +82,22 @@ describe('scripts/bundle.mjs', () => {
     const run = spawnSync(process.execPath, [join(out, 'cli.mjs')], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.stdout).toBe('hello-only-in-greet string string\n');
+  });
+
+  it('refuses an --outdir that holds the package or a source, which the build would empty', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-'));
+    mkdirSync(join(dir, 'src'));
+    writeFileSync(join(dir, 'package.json'), '{"version":"0.0.0"}');
+    writeFileSync(join(dir, 'src', 'entry.ts'), 'export const a = 1;\n');
+    for (const outdir of ['.', dir, 'src', join(dir, '..')]) {
+      const r = spawnSync(process.execPath, [bundle, '--modules', '--outdir', outdir, 'src/entry.ts'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(r.status).toBe(2);
+      expect(r.stderr).toContain(`refusing --outdir ${outdir}`);
+    }
+    expect(readFileSync(join(dir, 'src', 'entry.ts'), 'utf8')).toBe('export const a = 1;\n');
+    expect(existsSync(join(dir, 'package.json'))).toBe(true);
   });
 });
