@@ -1,8 +1,9 @@
 /**
  * cold-path.test.ts: what the benchmarks' speed rests on, checked structurally (never timed). An AWS
  * step of the action and a CLI exchange load no node:crypto (6-9 ms), no fs/promises and readline, no
- * node:os, and nothing through a builtin's ESM facade; `federate --version` loads no command's builtins; nothing
- * calls Date.prototype.toISOString (core/timestamp.ts says why). The
+ * node:os, and nothing through a builtin's ESM facade; `federate --version` loads no command's builtins,
+ * and `--help` only the help text besides; nothing calls Date.prototype.toISOString
+ * (core/timestamp.ts says why). The
  * shipped bundles import every builtin through process.getBuiltinModule (scripts/bundle.mjs).
  */
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -161,6 +162,18 @@ describe('the cold path', () => {
         .map((f) => f.slice(f.indexOf('/dist/') + 1))
         .sort(),
     ).toEqual(['dist/core.js', 'dist/federate.mjs']);
+
+    // The help text and the rarely used commands are pieces of their own, loaded when asked for.
+    const help = withModuleList();
+    const h = await runProcess(node24(), [cli, '--help'], { env: { ...base, ...help.env }, cwd: dir });
+    expect(h.status).toBe(0);
+    expect(h.stdout).toContain('Usage: federate <command> [options]');
+    expect(
+      help
+        .ours()
+        .map((f) => f.slice(f.indexOf('/dist/') + 1))
+        .sort(),
+    ).toEqual(['dist/core.js', 'dist/federate.mjs', 'dist/help.js']);
   });
 
   it('no shipped code of ours calls Date.prototype.toISOString (8 MiB of peak RSS; core isoTimestamp instead)', () => {
