@@ -94,7 +94,8 @@ describe('federate CLI bundle', () => {
       'x',
     ]);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain('unknown option --rol-arn');
+    expect(r.stderr).toContain('unknown option --rol-arn for federate exchange (did you mean --role-arn?)');
+    expect(r.stderr).toContain("Run 'federate exchange --help' for its options.");
     // Named before anything else happens: no platform is even detected here.
     const bare = await federate(['exchange', '--bogus-flag', 'x']);
     expect(bare.status).toBe(2);
@@ -105,7 +106,7 @@ describe('federate CLI bundle', () => {
     expect(secret.stderr).not.toContain('s3cr3t');
     const cmd = await federate(['exchnage']);
     expect(cmd.status).toBe(2);
-    expect(cmd.stderr).toMatch(/unknown command "exchnage"/);
+    expect(cmd.stderr).toContain('unknown command "exchnage" (did you mean exchange?)');
   });
 
   it('refuses to print credentials unless --output-file says where (- for stdout), before any request', async () => {
@@ -497,18 +498,21 @@ describe('federate CLI bundle', () => {
     }
   });
 
-  it('doctor, trust and token name an unknown option and exit 2 before doing anything', async () => {
+  it('doctor, trust and token name an unknown option, guess the meant one and exit 2 before doing anything', async () => {
     const policy = join(dir, 'never-read.json');
-    for (const [cmd, typo] of [
-      ['doctor', 'trust-polcy'],
-      ['trust', 'gcp-projet-id'],
-      ['token', 'audiense'],
-      ['cleanup', 'platfrom'],
-      ['renew', 'incremnt'],
+    for (const [cmd, typo, meant] of [
+      ['doctor', 'trust-polcy', 'trust-policy'],
+      ['trust', 'gcp-projet-id', 'gcp-project-id'],
+      ['token', 'audiense', 'audience'],
+      ['cleanup', 'platfrom', 'platform'],
+      ['renew', 'incremnt', 'increment'],
     ] as const) {
       const r = await federate([cmd, `--${typo}`, policy]);
       expect(r.status, cmd).toBe(2);
-      expect(r.stderr, cmd).toContain(`unknown option --${typo} for federate ${cmd}`);
+      expect(r.stderr, cmd).toContain(
+        `unknown option --${typo} for federate ${cmd} (did you mean --${meant}?)`,
+      );
+      expect(r.stderr, cmd).toContain(`Run 'federate ${cmd} --help' for its options.`);
     }
   });
 

@@ -3,7 +3,7 @@
  * secret-free error on failure, and exits with a documented code.
  */
 import { formatError, SecretRegistry, VERSION } from '@federate/core';
-import { parseArgs, UsageError } from './args.js';
+import { closestOption, parseArgs, UsageError } from './args.js';
 import { runCleanup } from './commands/cleanup.js';
 import { runExchange } from './commands/exchange.js';
 import { runToken } from './commands/token.js';
@@ -38,7 +38,12 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   try {
     args = parseArgs(argv, io.env, knownInputsFor);
   } catch (error) {
-    io.stderr(`federate: ${(error as Error).message}\nRun 'federate --help' for usage.\n`);
+    const command = error instanceof UsageError ? error.command : undefined;
+    const help =
+      command !== undefined && Object.hasOwn(COMMANDS, command)
+        ? `Run 'federate ${command} --help' for its options.`
+        : `Run 'federate --help' for usage.`;
+    io.stderr(`federate: ${(error as Error).message}\n${help}\n`);
     return EXIT_USAGE;
   }
   if (args.flags['version'] === 'true' && !args.command) {
@@ -53,8 +58,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const command = COMMANDS[args.command];
   if (!command) {
+    const guess = closestOption(args.command, Object.keys(COMMANDS));
     io.stderr(
-      `federate: unknown command ${JSON.stringify(args.command.slice(0, 40))}\nRun 'federate --help' for usage.\n`,
+      `federate: unknown command ${JSON.stringify(args.command.slice(0, 40))}${guess ? ` (did you mean ${guess}?)` : ''}\nRun 'federate --help' for usage.\n`,
     );
     return EXIT_USAGE;
   }
