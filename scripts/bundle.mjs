@@ -185,8 +185,9 @@ async function buildModules(outdir, entries) {
       b.onResolve({ filter: /^\.\.?\// }, (args) => {
         if (srcDir === undefined || args.kind !== 'dynamic-import') return undefined;
         const source = resolvePath(dirname(args.importer), args.path).replace(/\.js$/, '.ts');
-        const name = relative(srcDir, source).split(sep).join('/');
-        if (name.startsWith('..') || !name.endsWith('.ts')) return undefined;
+        const inside = relative(srcDir, source);
+        if (inside.startsWith('..') || isAbsolute(inside) || !inside.endsWith('.ts')) return undefined;
+        const name = inside.split(sep).join('/');
         const outFile = name.replace(/\.ts$/, '.js');
         pieces.set(source, outFile);
         return { path: rel(outFile), external: true };
