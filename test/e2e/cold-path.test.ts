@@ -61,6 +61,8 @@ const NOT_ON_THE_HOT_PATH = [
   'NativeModule child_process',
   // Only a fallback when the CI names no temporary directory (platforms/src/shared/temp-dir.ts).
   'NativeModule os',
+  // Retry waits are a timer of our own (platforms/src/shared/sleep.ts).
+  'NativeModule timers/promises',
 ];
 
 /** shippedFiles lists every JavaScript file of the action's and the CLI's dist directories. */

@@ -10,6 +10,7 @@ import {
   execNoShell,
   github,
   type PlatformInstance,
+  sleep,
   transportFor,
   writeStdout,
 } from '@federate/platforms';
@@ -54,7 +55,7 @@ export function actionRuntime(step: 'main' | 'post'): ActionRuntime {
     transport: transportFor(env),
     env,
     now: Date.now,
-    sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
+    sleep,
     random: Math.random,
     log,
     secrets,

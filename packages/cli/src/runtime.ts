@@ -2,7 +2,6 @@
  * runtime.ts: the CLI's edge. The one place that turns process state (env, clock, streams, child
  * processes) into the injected dependencies the core and the platforms take.
  */
-import { setTimeout as delay } from 'node:timers/promises';
 import {
   httpClientFor,
   type Deps,
@@ -11,7 +10,7 @@ import {
   type SecretRegistry,
   userAgent,
 } from '@federate/core';
-import { execNoShell, transportFor, writeStderr, writeStdout } from '@federate/platforms';
+import { execNoShell, sleep, transportFor, writeStderr, writeStdout } from '@federate/platforms';
 
 /** Io is the process as the CLI sees it; tests pass their own. */
 export interface Io {
@@ -59,7 +58,7 @@ export function makeDeps(io: Io, secrets: SecretRegistry, plugin: string, platfo
     transport: transportFor(io.env),
     env: io.env,
     now: Date.now,
-    sleep: (ms, signal) => delay(ms, undefined, signal ? { signal } : undefined),
+    sleep,
     random: Math.random,
     log: makeLogger(io, secrets),
     secrets,

@@ -22,5 +22,6 @@ export type * from './types.js';
 export { parseExchangesYaml } from './shared/exchanges-yaml.js';
 export { MAX_RESPONSE_BYTES, nodeTransport, proxyTransport, transportFor } from './shared/transport.js';
 export { execNoShell } from './shared/exec.js';
+export { sleep } from './shared/sleep.js';
 export { writeStderr, writeStdout } from './shared/stdout.js';
 export { PrivateDir, writeFileAtomic } from './shared/private-dir.js';
