@@ -25,7 +25,20 @@ function rssPreload(index) {
   writeFileSync(rssFile, '');
   writeFileSync(
     preloadFile,
-    `process.on('exit', () => process.getBuiltinModule('node:fs').appendFileSync(${JSON.stringify(rssFile)}, process.resourceUsage().maxRSS + '\\n'));\n`,
+    // Peak RSS first; then, on Linux, the resident pages at exit split into the node binary's and
+    // other files' pages (RssFile) and anonymous memory (RssAnon: heaps, stacks), which tells what a
+    // contender's own code adds from what every Node process maps.
+    [
+      "process.on('exit', () => {",
+      '  const peak = process.resourceUsage().maxRSS;',
+      "  const fs = process.getBuiltinModule('node:fs');",
+      "  let status = '';",
+      "  try { status = fs.readFileSync('/proc/self/status', 'latin1'); } catch {}",
+      "  const kb = (k) => (status.match(new RegExp(k + ':\\\\s+(\\\\d+)')) ?? [])[1] ?? '';",
+      `  fs.appendFileSync(${JSON.stringify(rssFile)}, [peak, kb('RssFile'), kb('RssAnon')].join(' ') + '\\n');`,
+      '});',
+      '',
+    ].join('\n'),
   );
   return { rssFile, preloadFile };
 }
@@ -61,12 +74,18 @@ async function measureAll(contenders) {
     for (const c of slots) c.times.push(await once(c.preloadFile, c.args, c.env()));
   return slots.map((c) => {
     const times = c.times.sort((a, b) => a - b);
-    const rss = readFileSync(c.rssFile, 'utf8').trim().split('\n').map(Number);
+    const rows = readFileSync(c.rssFile, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ').map((v) => (v === '' ? Number.NaN : Number(v))));
+    const medianOf = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
     return {
       name: c.name,
       median: times[Math.floor(times.length / 2)],
       p90: times[Math.floor(times.length * 0.9)],
-      peakRssMiB: Math.max(...rss) / 1024,
+      peakRssMiB: Math.max(...rows.map((r) => r[0])) / 1024,
+      fileRssAtExitMiB: medianOf(rows.map((r) => r[1])) / 1024,
+      anonRssAtExitMiB: medianOf(rows.map((r) => r[2])) / 1024,
     };
   });
 }
@@ -199,9 +218,13 @@ const goals = [
   ['CLI code loaded for an AWS exchange KB', sizes.cliAwsPathKB, '(info)'],
 ];
 console.log(`Federate benchmarks (${RUNS} cold runs each, Node ${process.version}, loopback)\n`);
-console.log('| contender | median ms | p90 ms | peak RSS MiB |\n| --- | ---: | ---: | ---: |');
+console.log(
+  '| contender | median ms | p90 ms | peak RSS MiB | file-backed at exit | anonymous at exit |\n| --- | ---: | ---: | ---: | ---: | ---: |',
+);
 for (const r of results)
-  console.log(`| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.peakRssMiB.toFixed(1)} |`);
+  console.log(
+    `| ${r.name} | ${r.median.toFixed(1)} | ${r.p90.toFixed(1)} | ${r.peakRssMiB.toFixed(1)} | ${r.fileRssAtExitMiB.toFixed(1)} | ${r.anonRssAtExitMiB.toFixed(1)} |`,
+  );
 console.log('\n| measure | value | goal |\n| --- | ---: | --- |');
 for (const [name, value, goal] of goals) console.log(`| ${name} | ${value.toFixed(2)} | ${goal} |`);
 console.log(
