@@ -106,7 +106,43 @@ describe('federate CLI bundle', () => {
     expect(secret.stderr).not.toContain('s3cr3t');
     const cmd = await federate(['exchnage']);
     expect(cmd.status).toBe(2);
-    expect(cmd.stderr).toContain('unknown command "exchnage" (did you mean exchange?)');
+    expect(cmd.stderr).toContain('unknown command (did you mean exchange?)');
+    expect(cmd.stderr).not.toContain('exchnage');
+  });
+
+  it('never echoes a stray word, an unknown command or a value-shaped option: they may be a split secret', async () => {
+    const token = await tokenFile('sts.amazonaws.com');
+    const secretTail = 'tail-of-a-secret-9f8e7d6c';
+    // `--session-name deploy <secret tail>`: an unquoted space split a value; nothing is exchanged.
+    const stray = await federate([
+      'exchange',
+      ...awsArgs(),
+      '--platform',
+      'file',
+      '--token-file',
+      token,
+      '--session-name',
+      'deploy',
+      secretTail,
+    ]);
+    expect(stray.status).toBe(2);
+    expect(stray.stderr).toContain('federate exchange takes only options; got 1 other word (not shown');
+    expect(stray.stderr).toContain("Run 'federate exchange --help' for its options.");
+    expect(stray.stdout + stray.stderr).not.toContain(secretTail);
+    expect(stray.stdout).not.toContain('AWS_ACCESS_KEY_ID');
+    // The same word where a command belongs, and after `--` as if it were an option.
+    const asCommand = await federate(['--platform', 'file', secretTail]);
+    expect(asCommand.status).toBe(2);
+    expect(asCommand.stderr).toContain('unknown command: the commands are exchange, run,');
+    expect(asCommand.stderr).not.toContain(secretTail);
+    const asOption = await federate(['exchange', `--${secretTail}/+x=`]);
+    expect(asOption.status).toBe(2);
+    expect(asOption.stderr).toContain('unknown option (not shown: it is not shaped like an option name)');
+    expect(asOption.stderr).not.toContain(secretTail);
+    // `federate run` without `--` is told where the command goes.
+    const run = await federate(['run', '--target', 'aws', 'aws', 's3', 'ls']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain('federate run takes the command to run after `--`');
   });
 
   it('refuses to print credentials unless --output-file says where (- for stdout), before any request', async () => {

@@ -52,6 +52,20 @@ describe('parseArgs', () => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
 
+  it('names an option shaped like a name, and describes anything else without echoing it', () => {
+    expect(() => parseArgs(['exchange', '--Role_Arn=x'])).toThrow('unknown option "--Role_Arn"');
+    expect(() => parseArgs(['exchange', '--bad.name=v'])).toThrow(
+      'unknown option (not shown: it is not shaped like an option name)',
+    );
+    expect(() => parseArgs(['exchange', '-eyJhbGciOiJSUzI1NiJ9.e30.sig'])).toThrow(
+      'unknown option (not shown: it is not shaped like an option name)',
+    );
+    expect(() => parseArgs(['exchange', '-x'])).toThrow('unknown option "-x"');
+    expect(() => parseArgs(['exchange', '--Client-Secret=s3cr3t'])).toThrow(
+      'unknown option "--Client-Secret"',
+    );
+  });
+
   it('passes hostile values through untouched (they are data, never shell)', () => {
     const hostile = `$(touch /tmp/pwned) \`id\` "'\n::set-env name=X::y`;
     expect(parseArgs(['exchange', '--session-name', hostile]).flags['session-name']).toBe(hostile);

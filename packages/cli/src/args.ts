@@ -38,10 +38,17 @@ const RESERVED_ENV = new Set([
   'FEDERATE_SELF_COMMAND',
 ]);
 
-/** optionName shows an argument without its value (`--client-secret=…` must not be echoed whole). */
+/**
+ * optionName shows an argument meant as an option without its value (`--client-secret=…` must not
+ * be echoed whole), and only when it is shaped like an option name: anything else may be a value
+ * in the wrong place, a token even, and is described instead.
+ */
 function optionName(arg: string): string {
   const eq = arg.indexOf('=');
-  return (eq === -1 ? arg : arg.slice(0, eq)).slice(0, 40);
+  const name = eq === -1 ? arg : arg.slice(0, eq);
+  return /^--?[A-Za-z][A-Za-z0-9_-]{0,39}$/.test(name)
+    ? JSON.stringify(name)
+    : '(not shown: it is not shaped like an option name)';
 }
 
 /** ParsedArgs is one command line. */
@@ -145,8 +152,7 @@ export function parseArgs(
     if (arg.startsWith('--')) {
       const eq = arg.indexOf('=');
       let name = (eq === -1 ? arg.slice(2) : arg.slice(2, eq)).replace(/_/g, '-');
-      if (!/^[a-z][a-z0-9-]*$/.test(name))
-        throw new UsageError(`unknown option ${JSON.stringify(optionName(arg))}`);
+      if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new UsageError(`unknown option ${optionName(arg)}`, command);
       // Commands that know their options name a typo at once, before any value is read.
       const base = name.startsWith('no-') && BOOLEAN_FLAGS.has(name.slice(3)) ? name.slice(3) : name;
       const accepted = known?.(command);
@@ -179,7 +185,7 @@ export function parseArgs(
       continue;
     }
     if (arg.startsWith('-') && arg.length > 1)
-      throw new UsageError(`unknown option ${JSON.stringify(optionName(arg))}`);
+      throw new UsageError(`unknown option ${optionName(arg)}`, command);
     if (command === undefined) command = arg;
     else positionals.push(arg);
   }

@@ -58,9 +58,11 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   }
   const command = COMMANDS[args.command];
   if (!command) {
+    // Not echoed: a value whose unquoted spaces split it into words can land here, a secret's tail
+    // even. A typo gets its guess; anything else the list.
     const guess = closestOption(args.command, Object.keys(COMMANDS));
     io.stderr(
-      `federate: unknown command ${JSON.stringify(args.command.slice(0, 40))}${guess ? ` (did you mean ${guess}?)` : ''}\nRun 'federate --help' for usage.\n`,
+      `federate: unknown command${guess ? ` (did you mean ${guess}?)` : `: the commands are ${Object.keys(COMMANDS).join(', ')}`}\nRun 'federate --help' for usage.\n`,
     );
     return EXIT_USAGE;
   }
@@ -68,6 +70,17 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     const { HELP } = await import('./help.js');
     io.stdout(`${HELP[args.command]}\n`);
     return EXIT_OK;
+  }
+  if (args.positionals.length > 0) {
+    // A word that is neither an option nor its value: most often the second half of a value with an
+    // unquoted space (`--session-name deploy prod`), so it is counted, never shown.
+    const n = args.positionals.length;
+    const what =
+      args.command === 'run'
+        ? `federate run takes the command to run after \`--\` (federate run [options] -- <command> …); got ${n} word${n === 1 ? '' : 's'} before it`
+        : `federate ${args.command} takes only options; got ${n} other word${n === 1 ? '' : 's'} (not shown: quote a value that contains spaces)`;
+    io.stderr(`federate: ${what}\nRun 'federate ${args.command} --help' for its options.\n`);
+    return EXIT_USAGE;
   }
   try {
     return await command(args, io, secrets);
