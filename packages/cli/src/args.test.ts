@@ -52,6 +52,19 @@ describe('parseArgs', () => {
     expect(() => parseArgs(argv)).toThrow(message);
   });
 
+  it('says a value is missing when an option is followed by another known option (an empty variable)', () => {
+    const known = () => new Set(['role-arn', 'region']);
+    expect(() => parseArgs(['exchange', '--role-arn', '--region', 'eu-west-1'], {}, known)).toThrow(
+      'option --role-arn needs a value, but the next argument is the option --region: is the variable meant to give --role-arn its value empty?',
+    );
+    // A value that merely starts with -- is still a value when it names no option.
+    expect(
+      parseArgs(['exchange', '--role-arn', '--not-an-option'], {}, () => new Set(['role-arn'])).flags,
+    ).toEqual({
+      'role-arn': '--not-an-option',
+    });
+  });
+
   it('names an option shaped like a name, and describes anything else without echoing it', () => {
     expect(() => parseArgs(['exchange', '--Role_Arn=x'])).toThrow('unknown option "--Role_Arn"');
     expect(() => parseArgs(['exchange', '--bad.name=v'])).toThrow(

@@ -177,6 +177,13 @@ export function parseArgs(
       } else {
         const next = argv[i + 1];
         if (next === undefined) throw new UsageError(`option --${name} needs a value`, command);
+        // `--role-arn $ROLE --region x` with $ROLE empty: the value would be the next option.
+        const nextName = next.startsWith('--') ? next.slice(2).split('=')[0]?.replace(/_/g, '-') : undefined;
+        if (nextName !== undefined && accepted?.has(nextName))
+          throw new UsageError(
+            `option --${name} needs a value, but the next argument is the option --${nextName}: is the variable meant to give --${name} its value empty?`,
+            command,
+          );
         value = next;
         i++;
       }
