@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closestOption, editDistance, envInputs, parseArgs, UsageError } from './args.js';
+import { envInputs, parseArgs, UsageError } from './args.js';
 
 describe('parseArgs', () => {
   it('reads commands, values, = values, booleans and negations', () => {
@@ -85,7 +85,7 @@ describe('parseArgs', () => {
   });
 });
 
-describe('closestOption', () => {
+describe('parseArgs suggestions', () => {
   const accepted = new Set([
     'role-arn',
     'region',
@@ -95,27 +95,6 @@ describe('closestOption', () => {
     'platform',
     'target',
   ]);
-
-  it.each([
-    ['rol-arn', 'role-arn'], // a letter missing
-    ['audiense', 'audience'], // a letter wrong
-    ['platfrom', 'platform'], // two letters swapped
-    ['regoin', 'region'],
-    ['targte', 'target'],
-  ])('guesses --%s meant --%s', (typed, meant) => {
-    expect(closestOption(typed, accepted)).toBe(meant);
-  });
-
-  it('guesses a unique longer name from its start, and nothing from an ambiguous one', () => {
-    expect(closestOption('reposit', new Set(['repository', 'region']))).toBe('repository');
-    expect(closestOption('repo', accepted)).toBeUndefined(); // repository or repository-id
-    expect(closestOption('ro', accepted)).toBeUndefined(); // too short to guess from
-  });
-
-  it('guesses nothing when no option is close', () => {
-    expect(closestOption('bogus-flag', accepted)).toBeUndefined();
-    expect(closestOption('x', accepted)).toBeUndefined();
-  });
 
   it('parseArgs names the guess and the command whose help to read', () => {
     const known = () => accepted;
@@ -130,18 +109,5 @@ describe('closestOption', () => {
       'unknown option --rol-arn for federate exchange (did you mean --role-arn?)',
     );
     expect((error as UsageError).command).toBe('exchange');
-  });
-});
-
-describe('editDistance', () => {
-  it.each([
-    ['', '', 0],
-    ['abc', '', 3],
-    ['kitten', 'sitting', 3],
-    ['platfrom', 'platform', 1],
-    ['role-arn', 'role-arn', 0],
-  ])('%j -> %j is %i', (a, b, n) => {
-    expect(editDistance(a, b)).toBe(n);
-    expect(editDistance(b, a)).toBe(n);
   });
 });

@@ -3,6 +3,7 @@
  * Build step) pass values through the environment, never by splicing them into shell text; users type
  * flags. Both land in the same map, flags winning, and only typed flags are checked for typos.
  */
+import { closestName } from '@federate/core';
 
 /** BOOLEAN_FLAGS may be given without a value (`--dry-run`) or negated (`--no-cleanup`). */
 export const BOOLEAN_FLAGS = new Set([
@@ -76,45 +77,6 @@ export class UsageError extends Error {
   }
 }
 
-/** editDistance counts the insertions, deletions, substitutions and adjacent swaps from a to b. */
-export function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const row = d[i] as number[];
-      const up = d[i - 1] as number[];
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      row[j] = Math.min((up[j] as number) + 1, (row[j - 1] as number) + 1, (up[j - 1] as number) + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
-    }
-  return (d[a.length] as number[])[b.length] as number;
-}
-
-/**
- * closestOption is the accepted option a mistyped one most likely meant: one or two letters off
- * (one for short names), or the only option that starts with what was typed (--repo for
- * --repository). Undefined when nothing is close enough to be a useful guess.
- */
-export function closestOption(typed: string, accepted: Iterable<string>): string | undefined {
-  const options = [...accepted];
-  const limit = typed.length < 5 ? 1 : 2;
-  let best: string | undefined;
-  let bestDistance = limit + 1;
-  for (const option of options) {
-    const distance = editDistance(typed, option);
-    if (distance < bestDistance) {
-      best = option;
-      bestDistance = distance;
-    }
-  }
-  if (best !== undefined) return best;
-  const prefixed = options.filter((o) => o.startsWith(typed));
-  return typed.length >= 3 && prefixed.length === 1 ? prefixed[0] : undefined;
-}
-
 /** envInputs maps FEDERATE_ROLE_ARN=… to role-arn=… (empty values are absent, as in action inputs). */
 export function envInputs(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -157,7 +119,7 @@ export function parseArgs(
       const base = name.startsWith('no-') && BOOLEAN_FLAGS.has(name.slice(3)) ? name.slice(3) : name;
       const accepted = known?.(command);
       if (accepted && !accepted.has(base)) {
-        const guess = closestOption(base, accepted);
+        const guess = closestName(base, accepted);
         throw new UsageError(
           `unknown option --${base} for federate ${command}${guess ? ` (did you mean --${guess}?)` : ''}`,
           command,

@@ -2,8 +2,8 @@
  * main.ts: the `federate` binary. Parses the command line, runs one command, prints one layered,
  * secret-free error on failure, and exits with a documented code.
  */
-import { formatError, SecretRegistry, VERSION } from '@federate/core';
-import { closestOption, parseArgs, UsageError } from './args.js';
+import { closestName, formatError, SecretRegistry, VERSION } from '@federate/core';
+import { parseArgs, UsageError } from './args.js';
 import { runCleanup } from './commands/cleanup.js';
 import { runExchange } from './commands/exchange.js';
 import { runToken } from './commands/token.js';
@@ -60,7 +60,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
   if (!command) {
     // Not echoed: a value whose unquoted spaces split it into words can land here, a secret's tail
     // even. A typo gets its guess; anything else the list.
-    const guess = closestOption(args.command, Object.keys(COMMANDS));
+    const guess = closestName(args.command, Object.keys(COMMANDS));
     io.stderr(
       `federate: unknown command${guess ? ` (did you mean ${guess}?)` : `: the commands are ${Object.keys(COMMANDS).join(', ')}`}\nRun 'federate --help' for usage.\n`,
     );

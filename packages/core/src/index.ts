@@ -14,6 +14,7 @@ export * from './options.js';
 export * from './orchestrate.js';
 export * from './redact.js';
 export * from './run-config.js';
+export * from './spelling.js';
 export * from './summary.js';
 export * from './timestamp.js';
 export * from './url.js';

@@ -269,6 +269,33 @@ describe('federate', () => {
   });
 });
 
+describe('an unknown input in an exchanges list', () => {
+  it('names the option it most likely meant, or none when nothing is close', () => {
+    try {
+      parseRunConfig(
+        {},
+        {
+          targets,
+          env: {},
+          exchanges: [
+            { target: 'alpha', secert: 'x' },
+            { target: 'alpha', id: 'second', secret: 's', zzz: '1' },
+          ],
+        },
+      );
+      expect.unreachable();
+    } catch (e) {
+      const issues = (e as { issues: Array<{ input: string; code: string; hint?: string }> }).issues;
+      expect(
+        issues.filter((i) => i.code === 'ERR_CONFIG_UNKNOWN_INPUT').map((i) => [i.input, i.code, i.hint]),
+      ).toEqual([
+        ['exchanges[0].secert', 'ERR_CONFIG_UNKNOWN_INPUT', 'did you mean secret? Otherwise remove it'],
+        ['exchanges[1].zzz', 'ERR_CONFIG_UNKNOWN_INPUT', 'remove it or check its spelling'],
+      ]);
+    }
+  });
+});
+
 describe('targets that use no platform token', () => {
   it('never ask the platform for one', async () => {
     const sink = recordingSink();

@@ -5,6 +5,7 @@
 import type { ConfigIssue } from './errors.js';
 import type { Env, Target } from './model.js';
 import { InputReader, type RawInputs, throwIfIssues } from './options.js';
+import { closestName } from './spelling.js';
 import { DEFAULT_DEADLINE_MS } from './http.js';
 
 /** COMMON_INPUTS are read by the run, not by a target. */
@@ -92,14 +93,17 @@ function parseOne(
   const options = target.parse(reader, opts.env);
   if (strict !== false) {
     const common = new Set<string>(COMMON_INPUTS);
+    const known = [...new Set([...reader.inputsRead(), ...COMMON_INPUTS])];
     for (const input of reader.unread()) {
-      if (!common.has(input) && (strict === true || strict.has(input)))
+      if (!common.has(input) && (strict === true || strict.has(input))) {
+        const guess = closestName(input, known);
         reader.problem(
           input,
           'ERR_CONFIG_UNKNOWN_INPUT',
           `is not an option of target ${targetName}`,
-          'remove it or check its spelling',
+          guess ? `did you mean ${guess}? Otherwise remove it` : 'remove it or check its spelling',
         );
+      }
     }
   }
   const issuesBefore = reader.issues.length;
