@@ -3,6 +3,7 @@
  * on the file platform and on GitHub's, with hostile values, usage errors, `run` with redaction,
  * exit codes and signals, doctor and trust, cleanup, and a smoke run on Node 20.
  */
+import { TARGET_LOADERS } from '@federate/targets/lazy';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -72,13 +73,31 @@ const jsonOnStdout = (token: string) => [
 describe('federate CLI bundle', () => {
   it('prints its version and help for every command', async () => {
     expect((await federate(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
-    for (const cmd of ['exchange', 'run', 'doctor', 'trust', 'token', 'cleanup']) {
+    const commands = [
+      'exchange',
+      'run',
+      'doctor',
+      'trust',
+      'token',
+      'cleanup',
+      'credential-process',
+      'renew',
+    ];
+    const top = await federate(['--help']);
+    expect(top.stdout).toMatch(/Exit codes/);
+    for (const cmd of commands) {
+      expect(top.stdout, cmd).toMatch(new RegExp(`^  ${cmd}\\b`, 'm'));
       const r = await federate([cmd, '--help']);
       expect(r.status, cmd).toBe(0);
       expect(r.stdout).toContain(`Usage: federate ${cmd}`);
     }
-    const top = await federate(['--help']);
-    expect(top.stdout).toMatch(/Exit codes/);
+    // The usage line and the target options name every target there is.
+    const exchange = (await federate(['exchange', '--help'])).stdout;
+    const usage = exchange.split('\n')[0] ?? '';
+    for (const target of Object.keys(TARGET_LOADERS)) {
+      expect(usage, target).toMatch(new RegExp(`[<|]${target}[|>]`));
+      expect(exchange, target).toMatch(new RegExp(`^  ${target}:`, 'm'));
+    }
   });
 
   it('names an unknown flag and exits 2', async () => {

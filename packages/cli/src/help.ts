@@ -33,7 +33,7 @@ Run 'federate <command> --help' for a command's options.
 
 Exit codes: 0 ok · 1 exchange failed · 2 usage or configuration error · 3 platform token
 unavailable · 4 cleanup incomplete · 5 doctor check failed or trust policy denies.`,
-  exchange: `Usage: federate exchange --target <aws|gcp|azure|vault|oauth|octo-sts> [target options] [options]
+  exchange: `Usage: federate exchange --target <aws|gcp|azure|vault|oauth|octo-sts|okta-pa|pingone-privilege> [target options] [options]
        federate exchange --exchanges <file.yml | inline YAML list>
 
 Options:
