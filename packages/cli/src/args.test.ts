@@ -44,6 +44,7 @@ describe('parseArgs', () => {
 
   it.each([
     [['exchange', '--role-arn'], /needs a value/],
+    [['run', '--role-arn', '--', 'aws', 's3', 'ls'], /option --role-arn needs a value/],
     [['exchange', '-x'], /unknown option/],
     [['exchange', '--target', 'a', '--target', 'b'], /given twice/],
     [['exchange', '--$(touch x)', 'v'], /unknown option/],

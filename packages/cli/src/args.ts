@@ -138,7 +138,8 @@ export function parseArgs(
         } else value = 'true';
       } else {
         const next = argv[i + 1];
-        if (next === undefined) throw new UsageError(`option --${name} needs a value`, command);
+        if (next === undefined || next === '--')
+          throw new UsageError(`option --${name} needs a value`, command);
         // `--role-arn $ROLE --region x` with $ROLE empty: the value would be the next option.
         const nextName = next.startsWith('--') ? next.slice(2).split('=')[0]?.replace(/_/g, '-') : undefined;
         if (nextName !== undefined && accepted?.has(nextName))
