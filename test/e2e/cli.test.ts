@@ -623,10 +623,33 @@ describe('federate CLI bundle', () => {
     expect(world.vault.tokens().length).toBe(live - 1);
   });
 
-  it('runs on Node 20 too (smoke: version and one exchange)', async (ctx) => {
+  it('runs on Node 20 too (smoke: version, help, a lazily loaded command, one exchange)', async (ctx) => {
     const node20 = findNode(20);
     if (!node20) ctx.skip('no Node 20 binary on this machine');
     expect((await federate(['--version'], {}, node20)).status).toBe(0);
+    // dist/help.js, then dist/commands/trust.js with dist/lib/trust.js.
+    expect((await federate(['--help'], {}, node20)).stdout).toContain('Usage: federate <command>');
+    const trust = await federate(
+      [
+        ...[
+          'trust',
+          '--platform',
+          'github',
+          '--target',
+          'aws',
+          '--repository',
+          'acme/app',
+          '--branch',
+          'main',
+        ],
+        ...['--account-id', '123456789012', '--role-name', 'deploy'],
+      ],
+      {},
+      node20,
+    );
+    expect(trust.stderr).not.toMatch(/ERR_/);
+    expect(trust.status).toBe(0);
+    expect(trust.stdout).toContain('repo:acme/app:ref:refs/heads/main');
     const token = await tokenFile('sts.amazonaws.com');
     const r = await federate(['exchange', ...awsArgs(), ...jsonOnStdout(token)], {}, node20);
     expect(r.stderr).not.toMatch(/ERR_/);
