@@ -89,6 +89,20 @@ describe('SecretRegistry', () => {
   });
 });
 
+describe('SecretRegistry on short and long texts', () => {
+  it('redacts the same whether a text is searched form by form first (short) or not (long)', () => {
+    const r = new SecretRegistry();
+    r.add('s3cr3t-value-for-the-test');
+    r.add('other-secret/with+base64=chars');
+    for (const filler of [10, 4_000, 4_096, 5_000, 70_000]) {
+      const pad = 'p'.repeat(filler);
+      const text = `${pad} a=s3cr3t-value-for-the-test b=${encodeURIComponent('other-secret/with+base64=chars')}`;
+      expect(r.redact(text), `filler ${filler}`).toBe(`${pad} a=*** b=***`);
+      expect(r.redact(pad), `filler ${filler}`).toBe(pad);
+    }
+  });
+});
+
 describe('SecretRegistry with very large secrets', () => {
   it('redacts a 64 KiB secret and many others without a regex overflow', () => {
     const r = new SecretRegistry();
