@@ -447,6 +447,16 @@ describe('federate CLI bundle', () => {
     ]);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('repo:acme/app:ref:refs/heads/main');
+    // A job's FEDERATE_* variables (set for its exchange) never change a generated policy.
+    const jobEnv = { FEDERATE_TARGET: 'gcp', FEDERATE_BRANCH: 'release', FEDERATE_ROLE_NAME: 'other' };
+    const again = await federate(
+      [
+        ...['trust', '--platform', 'github', '--target', 'aws', '--repository', 'acme/app'],
+        ...['--branch', 'main', '--account-id', '123456789012', '--role-name', 'deploy'],
+      ],
+      jobEnv,
+    );
+    expect(again.stdout).toBe(r.stdout);
   });
 
   it('doctor: shows the values of the claims trust policies test, personal ones only with --show-claims', async () => {

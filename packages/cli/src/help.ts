@@ -113,6 +113,8 @@ Examples:
 
 Prints the server-side configuration that trusts exactly the named workloads and nothing else.
 An invalid value exits 2 naming the option (ERR_CONFIG_INVALID, with the ERR_TRUST_* reason).
+Options come from the command line only: FEDERATE_* variables a job sets for its exchange never
+change a generated policy.
 
 Scope options (--project-id is the GitLab or CircleCI project; the GCP one is --gcp-project-id):
   github:     --repository owner/repo [--repository-id N] [--branch B | --tag T | --ref refs/…] [--environment E]
