@@ -9,6 +9,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isoTimestamp } from '@federate/core';
 import { type Scenario, startScenario } from '@federate/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { actionDir, awsExchangeArgs, cliBundle } from '../support/bundles.js';
@@ -176,6 +177,47 @@ describe('the cold path', () => {
         .map((f) => f.slice(f.indexOf('/dist/') + 1))
         .sort(),
     ).toEqual(['dist/core.js', 'dist/federate.mjs', 'dist/help.js']);
+  });
+
+  it('credential-process answering from its cache (every AWS SDK call) loads no HTTP and no command but its own', async () => {
+    const cli = cliBundle();
+    const cacheFile = join(dir, 'aws-credentials.json');
+    const cached = {
+      Version: 1,
+      AccessKeyId: 'ASIACACHEDKEY0000001',
+      SecretAccessKey: 'cached-secret-access-key-for-the-cold-path',
+      SessionToken: 'cached-session-token-for-the-cold-path',
+      Expiration: isoTimestamp(new Date(Date.now() + 3_600_000)),
+      RoleArn: world.roleArn,
+    };
+    writeFileSync(cacheFile, JSON.stringify(cached), { mode: 0o600 });
+    const modules = withModuleList();
+    const r = await runProcess(
+      node24(),
+      [
+        cli,
+        'credential-process',
+        '--cache-file',
+        cacheFile,
+        '--role-arn',
+        world.roleArn,
+        '--region',
+        'eu-west-1',
+      ],
+      { env: { PATH: process.env['PATH'] ?? '', HOME: dir, TMPDIR: dir, ...modules.env }, cwd: dir },
+    );
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ Version: 1, AccessKeyId: cached.AccessKeyId });
+    const loaded = modules.read();
+    expect(loaded.filter((m) => [...NOT_ON_THE_HOT_PATH, 'NativeModule http'].includes(m))).toEqual([]);
+    const ours = modules.ours().map((f) => f.slice(f.indexOf('/dist/') + 1));
+    expect(ours.sort()).toEqual([
+      'dist/commands/credential-process.js',
+      'dist/core.js',
+      'dist/federate.mjs',
+      'dist/targets/aws.js',
+    ]);
   });
 
   it('no shipped code of ours calls Date.prototype.toISOString (8 MiB of peak RSS; core isoTimestamp instead)', () => {

@@ -7,7 +7,6 @@
  * https://docs.aws.amazon.com/sdkref/latest/guide/feature-process-credentials.html
  */
 import { closeSync, lstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { setTimeout as delay } from 'node:timers/promises';
 import { dirname, resolve } from 'node:path';
 import {
   ConfigError,
@@ -20,7 +19,7 @@ import {
   SecretRegistry as Registry,
   type Sink,
 } from '@federate/core';
-import { writeFileAtomic } from '@federate/platforms';
+import { sleep, writeFileAtomic } from '@federate/platforms';
 import type { CachedCredentials } from '@federate/targets';
 import { loadTargets } from '@federate/targets/lazy';
 import type { ParsedArgs } from '../args.js';
@@ -153,7 +152,7 @@ export async function runCredentialProcess(
   let lock = tryLock(lockPath);
   const waitUntil = Date.now() + STALE_LOCK_MS + 10_000;
   while (!lock) {
-    await delay(POLL_MS);
+    await sleep(POLL_MS);
     const fresh = readCache(cacheFile);
     if (usable(fresh, role, marginMs)) return answer(io, fresh);
     if (Date.now() > waitUntil)
