@@ -70,6 +70,12 @@ const jsonOnStdout = (token: string) => [
   '-',
 ];
 
+/** TRUST_AWS: `federate trust` for an AWS role trusting acme/app on main. */
+const TRUST_AWS = [
+  ...['trust', '--platform', 'github', '--target', 'aws', '--repository', 'acme/app', '--branch', 'main'],
+  ...['--account-id', '123456789012', '--role-name', 'deploy'],
+];
+
 describe('federate CLI bundle', () => {
   it('prints its version and help for every command', async () => {
     expect((await federate(['--version'])).stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
@@ -136,10 +142,7 @@ describe('federate CLI bundle', () => {
     const stray = await federate([
       'exchange',
       ...awsArgs(),
-      '--platform',
-      'file',
-      '--token-file',
-      token,
+      ...jsonOnStdout(token),
       '--session-name',
       'deploy',
       secretTail,
@@ -430,32 +433,12 @@ describe('federate CLI bundle', () => {
   });
 
   it('trust: prints a least-privilege AWS trust policy', async () => {
-    const r = await federate([
-      'trust',
-      '--platform',
-      'github',
-      '--target',
-      'aws',
-      '--repository',
-      'acme/app',
-      '--branch',
-      'main',
-      '--account-id',
-      '123456789012',
-      '--role-name',
-      'deploy',
-    ]);
+    const r = await federate(TRUST_AWS);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('repo:acme/app:ref:refs/heads/main');
     // A job's FEDERATE_* variables (set for its exchange) never change a generated policy.
     const jobEnv = { FEDERATE_TARGET: 'gcp', FEDERATE_BRANCH: 'release', FEDERATE_ROLE_NAME: 'other' };
-    const again = await federate(
-      [
-        ...['trust', '--platform', 'github', '--target', 'aws', '--repository', 'acme/app'],
-        ...['--branch', 'main', '--account-id', '123456789012', '--role-name', 'deploy'],
-      ],
-      jobEnv,
-    );
+    const again = await federate(TRUST_AWS, jobEnv);
     expect(again.stdout).toBe(r.stdout);
   });
 
@@ -639,24 +622,7 @@ describe('federate CLI bundle', () => {
     expect((await federate(['--version'], {}, node20)).status).toBe(0);
     // dist/help.js, then dist/commands/trust.js with dist/lib/trust.js.
     expect((await federate(['--help'], {}, node20)).stdout).toContain('Usage: federate <command>');
-    const trust = await federate(
-      [
-        ...[
-          'trust',
-          '--platform',
-          'github',
-          '--target',
-          'aws',
-          '--repository',
-          'acme/app',
-          '--branch',
-          'main',
-        ],
-        ...['--account-id', '123456789012', '--role-name', 'deploy'],
-      ],
-      {},
-      node20,
-    );
+    const trust = await federate(TRUST_AWS, {}, node20);
     expect(trust.stderr).not.toMatch(/ERR_/);
     expect(trust.status).toBe(0);
     expect(trust.stdout).toContain('repo:acme/app:ref:refs/heads/main');

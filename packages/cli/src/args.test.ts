@@ -87,15 +87,7 @@ describe('parseArgs', () => {
 });
 
 describe('parseArgs suggestions', () => {
-  const accepted = new Set([
-    'role-arn',
-    'region',
-    'repository',
-    'repository-id',
-    'audience',
-    'platform',
-    'target',
-  ]);
+  const accepted = new Set(['role-arn', 'region', 'target']);
 
   it('parseArgs names the guess and the command whose help to read', () => {
     const known = () => accepted;
