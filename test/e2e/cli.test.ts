@@ -436,9 +436,11 @@ describe('federate CLI bundle', () => {
     const r = await federate(TRUST_AWS);
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('repo:acme/app:ref:refs/heads/main');
-    // A job's FEDERATE_* variables (set for its exchange) never change a generated policy.
-    const jobEnv = { FEDERATE_TARGET: 'gcp', FEDERATE_BRANCH: 'release', FEDERATE_ROLE_NAME: 'other' };
-    const again = await federate(TRUST_AWS, jobEnv);
+    // A job's FEDERATE_* variables never change a generated policy: not even one that names an
+    // option the command line left out (as a flag, --repository-id 999 does change it).
+    const pinned = await federate([...TRUST_AWS, '--repository-id', '999']);
+    expect(pinned.stdout).not.toBe(r.stdout);
+    const again = await federate(TRUST_AWS, { FEDERATE_REPOSITORY_ID: '999', FEDERATE_TARGET: 'gcp' });
     expect(again.stdout).toBe(r.stdout);
   });
 

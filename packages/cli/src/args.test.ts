@@ -102,5 +102,9 @@ describe('parseArgs suggestions', () => {
       'unknown option --rol-arn for federate exchange (did you mean --role-arn?)',
     );
     expect((error as UsageError).command).toBe('exchange');
+    const long = `--${'a'.repeat(41)}`;
+    expect(() => parseArgs(['exchange', long, 'x'], {}, known)).toThrow(
+      'unknown option (not shown: it is not shaped like an option name) for federate exchange',
+    );
   });
 });

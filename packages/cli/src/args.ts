@@ -120,8 +120,10 @@ export function parseArgs(
       const accepted = known?.(command);
       if (accepted && !accepted.has(base)) {
         const guess = closestName(base, accepted);
+        // Named only within optionName's length bound: a long lowercase word may be a pasted value.
+        const shown = base.length <= 40 ? `--${base}` : optionName(arg);
         throw new UsageError(
-          `unknown option --${base} for federate ${command}${guess ? ` (did you mean --${guess}?)` : ''}`,
+          `unknown option ${shown} for federate ${command}${guess ? ` (did you mean --${guess}?)` : ''}`,
           command,
         );
       }
